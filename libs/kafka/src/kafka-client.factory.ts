@@ -1,0 +1,56 @@
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+
+/** The subset of a pino logger we need, so this lib does not force a logger implementation. */
+export interface KafkaLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface KafkaConnectionOptions {
+  brokers: string[];
+  clientId: string;
+  ssl?: boolean;
+  sasl?: {
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    username: string;
+    password: string;
+  };
+  logger?: KafkaLogger;
+  /** Per-request timeout; bounded so a dead broker surfaces as an error, not a hang. */
+  requestTimeoutMs?: number;
+  connectionTimeoutMs?: number;
+}
+
+/** The one place Kafka clients are created: every service gets the same retry and logging setup. */
+export function createKafka(options: KafkaConnectionOptions): Kafka {
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: options.brokers,
+    ssl: options.ssl,
+    sasl: options.sasl as SASLOptions | undefined,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5_000 },
+    logLevel: options.logger ? logLevel.WARN : logLevel.NOTHING,
+    logCreator: () => (entry: LogEntry) => {
+      const logger = options.logger;
+      if (!logger) return;
+      const { message, ...rest } = entry.log;
+      const context = { kafka: { namespace: entry.namespace, ...rest } };
+      if (entry.level === logLevel.ERROR) logger.error(context, message);
+      else if (entry.level === logLevel.WARN) logger.warn(context, message);
+      else if (entry.level === logLevel.INFO) logger.info(context, message);
+      else logger.debug(context, message);
+    },
+  };
+  return new Kafka(config);
+}
+
+export function parseBrokerList(value: string): string[] {
+  return value
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker.length > 0);
+}
