@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import {
+  DeviceIdSchema,
+  EpochMsSchema,
+  FiniteNumberSchema,
+  MetricNameSchema,
+  TagsSchema,
+  TenantIdSchema,
+  UnitSchema,
+  formatPath,
+} from '@sluice/contracts';
+import type { ApiErrorDetail } from '../http/api-error';
+
+export interface ReadingsLimits {
+  /** Most readings one request may carry. */
+  maxReadings: number;
+  /** How far in the past a reading's time may lie (ms before now). */
+  maxPastMs: number;
+  /** How far in the future a reading's time may lie (ms after now): device clock skew. */
+  maxFutureMs: number;
+}
+
+/** A reading that passed validation, with its device resolved and its time in epoch ms. */
+export interface ValidatedReading {
+  device: string;
+  metric: string;
+  time: number;
+  value: number;
+  unit?: string;
+  tags?: Record<string, string>;
+}
+
+export type ReadingsValidation =
+  | { ok: true; tenant: string | undefined; readings: ValidatedReading[] }
+  | { ok: false; reason: 'too_many_readings'; count: number; limit: number }
+  | { ok: false; reason: 'invalid'; issues: ApiErrorDetail[]; totalIssues: number };
+
+/** Error lists are capped so a batch of 5000 bad readings does not produce a 1 MB error body. */
+export const MAX_REPORTED_ISSUES = 100;
+
+const TIME_RULE =
+  'must be an ISO-8601 timestamp with a UTC offset (e.g. "2026-03-01T12:00:00Z") or epoch milliseconds (a non-negative integer)';
+
+// Epoch values below this are 1973 in ms but a plausible "now" in seconds: the commonest unit mistake.
+const EPOCH_SECONDS_SUSPICION_LIMIT = 100_000_000_000;
+
+/**
+ * Validates the body of `POST /api/v1/readings`. All-or-nothing: the caller publishes nothing unless
+ * every reading is valid, so a client never has to work out which half of its batch was stored;
+ * every problem is reported at once so one round trip is enough to fix a batch.
+ */
+export class ReadingsRequestValidator {
+  private readonly schema;
+
+  constructor(
+    private readonly limits: ReadingsLimits,
+    private readonly clock: () => number = Date.now,
+  ) {
+    const time = z
+      .union([z.iso.datetime({ offset: true, error: TIME_RULE }), EpochMsSchema], {
+        error: TIME_RULE,
+      })
+      .transform((raw) => (typeof raw === 'string' ? Date.parse(raw) : raw))
+      .superRefine((epochMs, ctx) => {
+        const problem = this.windowProblem(epochMs);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem, input: epochMs });
+      });
+    const reading = z.object({
+      device: DeviceIdSchema.optional(),
+      metric: MetricNameSchema,
+      time,
+      value: FiniteNumberSchema,
+      unit: UnitSchema.optional(),
+      tags: TagsSchema.optional(),
+    });
+    this.schema = z.object({
+      tenant: TenantIdSchema.optional(),
+      device: DeviceIdSchema.optional(),
+      readings: z.array(reading).min(1, 'must contain at least one reading'),
+    });
+  }
+
+  validate(body: unknown): ReadingsValidation {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return invalid([
+        {
+          path: '(body)',
+          message: `must be a JSON object with a "readings" array (got ${describeValue(body)})`,
+        },
+      ]);
+    }
+    const record = body as Record<string, unknown>;
+    // Checked before the schema so an oversized batch is refused without validating every item.
+    if (Array.isArray(record.readings) && record.readings.length > this.limits.maxReadings) {
+      return {
+        ok: false,
+        reason: 'too_many_readings',
+        count: record.readings.length,
+        limit: this.limits.maxReadings,
+      };
+    }
+
+    const issues = missingDeviceIssues(record);
+    const parsed = this.schema.safeParse(body, { reportInput: true });
+    if (!parsed.success) issues.push(...parsed.error.issues.map(toDetail));
+    if (!parsed.success || issues.length > 0) return invalid(sortByReadingIndex(issues));
+    const data = parsed.data;
+
+    const readings = data.readings.map((item): ValidatedReading => {
+      // missingDeviceIssues guarantees one of the two is present
+      const reading: ValidatedReading = {
+        device: (item.device ?? data.device) as string,
+        metric: item.metric,
+        time: item.time,
+        value: item.value,
+      };
+      if (item.unit !== undefined) reading.unit = item.unit;
+      if (item.tags !== undefined) reading.tags = item.tags;
+      return reading;
+    });
+    return { ok: true, tenant: data.tenant, readings };
+  }
+
+  private windowProblem(epochMs: number): string | undefined {
+    const now = this.clock();
+    const earliest = now - this.limits.maxPastMs;
+    const latest = now + this.limits.maxFutureMs;
+    if (epochMs >= earliest && epochMs <= latest) return undefined;
+    const window = `must lie between ${iso(earliest)} and ${iso(latest)} (${formatDuration(
+      this.limits.maxPastMs,
+    )} back, ${formatDuration(this.limits.maxFutureMs)} ahead)`;
+    const hint =
+      epochMs < EPOCH_SECONDS_SUSPICION_LIMIT
+        ? '; epoch values must be milliseconds, not seconds'
+        : '';
+    return `${window}, got ${iso(epochMs)}${hint}`;
+  }
+}
+
+function missingDeviceIssues(body: Record<string, unknown>): ApiErrorDetail[] {
+  if (body.device !== undefined || !Array.isArray(body.readings)) return [];
+  const issues: ApiErrorDetail[] = [];
+  body.readings.forEach((item: unknown, index) => {
+    if (typeof item === 'object' && item !== null && !('device' in item)) {
+      issues.push({
+        path: `readings[${index}].device`,
+        message: 'is required (set it on the reading, or once as a top-level "device")',
+      });
+    }
+  });
+  return issues;
+}
+
+function toDetail(issue: z.core.$ZodIssue): ApiErrorDetail {
+  const path = formatPath(issue.path) || '(body)';
+  const input = (issue as { input?: unknown }).input;
+  if (issue.code === 'invalid_type') {
+    if (input === undefined) return { path, message: 'is required' };
+    return {
+      path,
+      message: `must be ${expectedType(issue.expected)} (got ${describeValue(input)})`,
+      value: echoable(input),
+    };
+  }
+  if (input === undefined || issue.code === 'custom') return { path, message: issue.message };
+  return {
+    path,
+    message: `${issue.message} (got ${describeValue(input)})`,
+    value: echoable(input),
+  };
+}
+
+function expectedType(expected: string): string {
+  switch (expected) {
+    case 'number':
+      return 'a finite number';
+    case 'int':
+      return 'an integer';
+    case 'object':
+    case 'array':
+      return `an ${expected}`;
+    default:
+      return `a ${expected}`;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return `string ${JSON.stringify(truncate(value))}`;
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+function echoable(value: unknown): unknown {
+  if (typeof value === 'string') return truncate(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) {
+    return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+  }
+  return undefined;
+}
+
+function truncate(value: string): string {
+  return value.length > 80 ? `${value.slice(0, 77)}...` : value;
+}
+
+function invalid(issues: ApiErrorDetail[]): ReadingsValidation {
+  return {
+    ok: false,
+    reason: 'invalid',
+    issues: issues.slice(0, MAX_REPORTED_ISSUES),
+    totalIssues: issues.length,
+  };
+}
+
+const INDEX = /^readings\[(\d+)\]/;
+
+function sortByReadingIndex(issues: ApiErrorDetail[]): ApiErrorDetail[] {
+  const indexOf = (issue: ApiErrorDetail) => Number(INDEX.exec(issue.path)?.[1] ?? -1);
+  return issues.sort((a, b) => indexOf(a) - indexOf(b));
+}
+
+function iso(epochMs: number): string {
+  const date = new Date(epochMs);
+  return Number.isNaN(date.getTime()) ? String(epochMs) : date.toISOString();
+}
+
+function formatDuration(ms: number): string {
+  const units: Array<[number, string]> = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'min'],
+    [1000, 's'],
+  ];
+  for (const [size, unit] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
