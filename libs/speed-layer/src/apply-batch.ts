@@ -1,0 +1,160 @@
+import type { Redis } from 'ioredis';
+import { speedLayerPipeline } from './speed-layer.commands';
+import { SpeedLayerError } from './speed-layer.errors';
+import { SpeedLayerKeys, windowStartOf } from './speed-layer.keys';
+import { validateSpeedLayerSettings, type SpeedLayerSettings } from './speed-layer.settings';
+
+/** Where a clean record was consumed from; copied into the DLQ records of too-late readings. */
+export interface BatchOrigin {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+}
+
+export interface SpeedReading {
+  metric: string;
+  time: number;
+  value: number;
+  unit?: string;
+}
+
+/** One clean record: readings of one device, with the raw position the fence is checked against. */
+export interface DeviceBatch {
+  tenant: string;
+  device: string;
+  rawPartition: number;
+  rawOffset: string;
+  readings: ReadonlyArray<SpeedReading>;
+  origin: BatchOrigin;
+}
+
+export interface ApplyOutcome {
+  /** false when the batch was at or below the device's fence, i.e. a replay: nothing changed. */
+  applied: boolean;
+  readingsApplied: number;
+  readingsTooLate: number;
+}
+
+/** Context stored with too-late readings in the outbox (see too-late-outbox.ts). */
+export interface TooLateContext {
+  tenant: string;
+  device: string;
+  rawPartition: number;
+  rawOffset: string;
+  origin: BatchOrigin;
+}
+
+/** A reading as stored in a window group: [time, value] or [time, value, unit]. */
+export type PackedReading = [number, number] | [number, number, string];
+
+interface WindowGroup {
+  key: string;
+  metric: string;
+  windowStart: number;
+  readings: PackedReading[];
+}
+
+/**
+ * Applies clean records to the speed layer: one Lua call per record (fence check, windows and latest
+ * values in one atomic step), all calls of the given batches in ONE pipeline round trip. Calls for
+ * the same device run in order, so several records of one device in a batch are fenced correctly.
+ *
+ * Readings for windows closed longer ago than the allowed lateness are not applied; they are put in
+ * the too-late outbox in the same atomic step, so a crash cannot lose their DLQ record.
+ */
+export async function applyBatch(
+  redis: Redis,
+  batches: ReadonlyArray<DeviceBatch>,
+  settings: SpeedLayerSettings,
+  nowMs: number = Date.now(),
+): Promise<ApplyOutcome[]> {
+  if (batches.length === 0) return [];
+  validateSpeedLayerSettings(settings);
+  const pipeline = speedLayerPipeline(redis);
+  for (const batch of batches) {
+    const groups = groupByWindow(batch, settings.windowMs);
+    const keys = [
+      SpeedLayerKeys.fence(batch.tenant, batch.device),
+      SpeedLayerKeys.latest(batch.tenant, batch.device),
+      SpeedLayerKeys.openWindows(),
+      SpeedLayerKeys.tooLateOutbox(),
+      ...groups.map((group) => group.key),
+    ];
+    const context: TooLateContext = {
+      tenant: batch.tenant,
+      device: batch.device,
+      rawPartition: batch.rawPartition,
+      rawOffset: batch.rawOffset,
+      origin: batch.origin,
+    };
+    const args: Array<string | number> = [
+      batch.rawPartition,
+      batch.rawOffset,
+      nowMs,
+      settings.allowedLatenessMs,
+      settings.retentionMs,
+      batch.tenant,
+      batch.device,
+      JSON.stringify(latestPerMetric(batch.readings)),
+      JSON.stringify(context),
+    ];
+    for (const group of groups) {
+      args.push(
+        group.key,
+        group.metric,
+        group.windowStart,
+        group.windowStart + settings.windowMs,
+        JSON.stringify(group.readings),
+      );
+    }
+    pipeline.sluiceSpeedApply(keys.length, ...keys, ...args);
+  }
+
+  const results = await pipeline.exec();
+  if (!results) throw new SpeedLayerError('applyBatch', `${batches.length} batches`, 'no reply');
+  return results.map(([error, reply], index) => {
+    const batch = batches[index];
+    if (error) {
+      throw new SpeedLayerError(
+        'applyBatch',
+        `${batch.tenant}/${batch.device} raw ${batch.rawPartition}:${batch.rawOffset}`,
+        error,
+      );
+    }
+    const [applied, readingsApplied, readingsTooLate] = reply as [number, number, number];
+    return { applied: applied === 1, readingsApplied, readingsTooLate };
+  });
+}
+
+function groupByWindow(batch: DeviceBatch, windowMs: number): WindowGroup[] {
+  const groups = new Map<string, WindowGroup>();
+  for (const reading of batch.readings) {
+    const windowStart = windowStartOf(reading.time, windowMs);
+    const key = SpeedLayerKeys.window(batch.tenant, batch.device, reading.metric, windowStart);
+    let group = groups.get(key);
+    if (!group) {
+      group = { key, metric: reading.metric, windowStart, readings: [] };
+      groups.set(key, group);
+    }
+    group.readings.push(
+      reading.unit === undefined
+        ? [reading.time, reading.value]
+        : [reading.time, reading.value, reading.unit],
+    );
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The newest reading per metric, as strings so Redis stores the exact JS representation; the script
+ * only replaces a stored latest value with a strictly newer one (ties keep the earlier arrival).
+ */
+function latestPerMetric(readings: ReadonlyArray<SpeedReading>): Array<[string, string, string]> {
+  const latest = new Map<string, SpeedReading>();
+  for (const reading of readings) {
+    const current = latest.get(reading.metric);
+    if (!current || reading.time > current.time) latest.set(reading.metric, reading);
+  }
+  return [...latest.values()].map((r) => [r.metric, String(r.time), String(r.value)]);
+}
