@@ -1,0 +1,5 @@
+module.exports = {
+  ...require('./jest.esm-preset.cjs'),
+  displayName: 'testing',
+  rootDir: __dirname,
+};
