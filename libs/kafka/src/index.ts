@@ -4,3 +4,5 @@ export * from './kafka-producer';
 export * from './batch-consumer';
 export * from './topic-admin';
 export type { Kafka } from 'kafkajs';
+export * from './kafka-metrics';
+export * from './kafka.module';

@@ -1,5 +1,6 @@
 import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { KafkaOperationError, KafkaTimeoutError } from './errors';
+import { producerMetrics } from './kafka-metrics';
 
 export interface OutgoingRecord {
   key: string;
@@ -22,6 +23,7 @@ export class KafkaProducer {
   private readonly sendTimeoutMs: number;
   private readonly compression: CompressionTypes;
   private connected = false;
+  private readonly metrics = producerMetrics();
 
   constructor(kafka: Kafka, options: KafkaProducerOptions = {}) {
     // The Java-compatible partitioner keeps key → partition identical to other Kafka clients.
@@ -64,9 +66,16 @@ export class KafkaProducer {
         this.sendTimeoutMs,
       );
     });
+    const started = process.hrtime.bigint();
     try {
       await Promise.race([send, timeout]);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      for (const batch of nonEmpty) {
+        this.metrics.duration.observe({ topic: batch.topic }, seconds);
+        this.metrics.records.inc({ topic: batch.topic }, batch.records.length);
+      }
     } catch (error) {
+      for (const batch of nonEmpty) this.metrics.failures.inc({ topic: batch.topic });
       // The abandoned send may still complete later; callers retry with the same content, and every
       // consumer is idempotent, so a late duplicate is harmless while a lost record is not.
       send.catch(() => undefined);
