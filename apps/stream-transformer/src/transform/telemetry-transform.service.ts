@@ -1,0 +1,135 @@
+import {
+  buildHeaders,
+  deviceKey,
+  encodeRecord,
+  isValidTraceparent,
+  readIngestTs,
+  RecordHeaders,
+  type CleanReadingBatch,
+  type DlqRecord,
+} from '@sluice/contracts';
+import type { ConsumedBatch, ConsumedMessage, KafkaProducer, OutgoingRecord } from '@sluice/kafka';
+import type { DeviceTagsCache } from '../enrichment/device-tags.cache';
+import {
+  transformRawRecord,
+  type RawRecordOutcome,
+  type TimestampWindow,
+} from './raw-record.transformer';
+import type { TransformMetrics } from './transform.metrics';
+
+export interface TransformTopics {
+  clean: string;
+  dlq: string;
+}
+
+/**
+ * Turns one consumed batch of raw records into clean and DLQ records: one clean record per raw
+ * record with at least one valid reading, one DLQ record per refused reading or record. All outputs
+ * of the batch go out in ONE producer call; the consumer commits after it resolves, so a crash
+ * replays the batch and the clean records' raw position lets consumers drop the duplicates.
+ */
+export class TelemetryTransformService {
+  constructor(
+    private readonly producer: Pick<KafkaProducer, 'sendBatch'>,
+    private readonly tags: DeviceTagsCache,
+    private readonly window: TimestampWindow,
+    private readonly topics: TransformTopics,
+    private readonly metrics: TransformMetrics,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async handle(batch: ConsumedBatch): Promise<void> {
+    const stopTimer = this.metrics.batchDuration.startTimer();
+    const now = this.clock();
+    const results = batch.messages.map((message) => ({
+      message,
+      outcome: transformRawRecord(
+        { topic: batch.topic, partition: batch.partition, message },
+        this.window,
+        now,
+      ),
+    }));
+
+    const tagsByDevice = await this.tags.lookup(
+      results.flatMap(({ outcome }) => (outcome.accepted ? [outcome.accepted] : [])),
+    );
+
+    const clean: OutgoingRecord[] = [];
+    const dlq: OutgoingRecord[] = [];
+    const ingestTimes: number[] = [];
+    let unknownDevices = 0;
+    for (const { message, outcome } of results) {
+      for (const rejection of outcome.rejections) dlq.push(dlqRecord(message, rejection));
+      const accepted = outcome.accepted;
+      if (!accepted) continue;
+      const key = deviceKey(accepted.tenant, accepted.device);
+      const lookup = tagsByDevice.get(key);
+      if (!lookup?.known) unknownDevices += 1;
+      const value: CleanReadingBatch = {
+        tenant: accepted.tenant,
+        device: accepted.device,
+        deviceTags: lookup?.tags ?? {},
+        rawPartition: batch.partition,
+        rawOffset: message.offset,
+        readings: accepted.readings,
+      };
+      const ingestTs = readIngestTs(message.headers) ?? accepted.receivedAt;
+      ingestTimes.push(ingestTs);
+      clean.push({
+        key: message.key ?? key,
+        value: encodeRecord(value),
+        headers: forwardedHeaders(message, ingestTs),
+      });
+    }
+
+    await this.producer.sendBatch([
+      { topic: this.topics.clean, records: clean },
+      { topic: this.topics.dlq, records: dlq },
+    ]);
+
+    const sentAt = this.clock();
+    for (const ingestTs of ingestTimes) {
+      this.metrics.ingestToClean.observe(Math.max(0, sentAt - ingestTs) / 1000);
+    }
+    this.record(
+      results.map((r) => r.outcome),
+      unknownDevices,
+    );
+    stopTimer();
+  }
+
+  private record(outcomes: RawRecordOutcome[], unknownDevices: number): void {
+    for (const outcome of outcomes) {
+      this.metrics.recordsProcessed.inc({ outcome: outcome.accepted ? 'clean' : 'rejected' });
+      if (outcome.accepted) this.metrics.readingsProcessed.inc(outcome.accepted.readings.length);
+      for (const rejection of outcome.rejections)
+        this.metrics.rejected.inc({ reason: rejection.reason });
+      if (outcome.duplicatesDropped > 0)
+        this.metrics.duplicatesDropped.inc(outcome.duplicatesDropped);
+    }
+    if (unknownDevices > 0) this.metrics.unknownDevices.inc(unknownDevices);
+  }
+}
+
+/** Raw headers go along (trace context, ingest time) with this record's schema version. */
+function forwardedHeaders(message: ConsumedMessage, ingestTs: number): Record<string, string> {
+  const traceparent = message.headers[RecordHeaders.traceparent];
+  return {
+    ...message.headers,
+    ...buildHeaders({
+      ingestTs,
+      traceparent: isValidTraceparent(traceparent) ? traceparent : undefined,
+    }),
+  };
+}
+
+function dlqRecord(message: ConsumedMessage, rejection: DlqRecord): OutgoingRecord {
+  const ingestTs = readIngestTs(message.headers) ?? rejection.failedAt;
+  return {
+    // Keyed like its source so a device's refusals stay ordered; undecodable keyless input
+    // shares one key.
+    key: message.key ?? '',
+    value: encodeRecord(rejection),
+    headers: forwardedHeaders(message, ingestTs),
+  };
+}
