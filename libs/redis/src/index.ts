@@ -1,0 +1,3 @@
+export type { Redis } from 'ioredis';
+export { createRedis, type RedisConfig } from './redis.factory';
+export { REDIS, RedisModule } from './redis.module';
