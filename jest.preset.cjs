@@ -1,8 +1,23 @@
 // Shared Jest settings: SWC transpiles TypeScript (with decorator metadata for NestJS) and
 // `@sluice/<lib>` resolves to the lib's source, mirroring the tsconfig path alias.
+//
+// NestJS 12 and node-pg-migrate 8 ship only ES modules, and Jest on Node 20 cannot require() ES
+// modules, so SWC also compiles those packages to CommonJS (it lowers import.meta too).
 const path = require('node:path');
 
 const root = __dirname;
+
+const ESM_ONLY_PACKAGES = [
+  '@nestjs',
+  'node-pg-migrate',
+  'file-type',
+  'load-esm',
+  'strtok3',
+  'token-types',
+  'uint8array-extras',
+  '@tokenizer',
+  '@borewit',
+];
 
 module.exports = {
   testEnvironment: 'node',
@@ -19,8 +34,13 @@ module.exports = {
         sourceMaps: 'inline',
       },
     ],
+    '^.+\\.m?js$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   moduleNameMapper: {
     '^@sluice/(.*)$': path.join(root, 'libs/$1/src/index.ts'),
   },
