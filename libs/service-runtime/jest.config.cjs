@@ -1,0 +1,5 @@
+module.exports = {
+  ...require('../testing/jest.esm-preset.cjs'),
+  displayName: 'service-runtime',
+  rootDir: __dirname,
+};

@@ -1,0 +1,8 @@
+export {
+  bootstrapService,
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_GRACE_MS,
+  type ServiceOptions,
+} from './bootstrap-service';
+export { installCrashHandlers } from './crash-handlers';
+export { installGracefulShutdown, type GracefulShutdownOptions } from './graceful-shutdown';
