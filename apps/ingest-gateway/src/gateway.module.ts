@@ -1,0 +1,61 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { DbModule } from '@sluice/db';
+import { HealthModule } from '@sluice/health';
+import { KafkaModule } from '@sluice/kafka';
+import { MetricsModule } from '@sluice/metrics';
+import { RedisModule } from '@sluice/redis';
+import { AuthModule } from './auth/auth.module';
+import { DevicesModule } from './devices/devices.module';
+import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
+import { ApiErrorFilter } from './http/api-error.filter';
+import { LiveStreamModule } from './live-stream/live-stream.module';
+import { ReadingsIngestModule } from './readings-ingest/readings-ingest.module';
+import { RegistryModule } from './registry/registry.module';
+
+@Module({})
+class GatewayConfigModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayConfigModule,
+      global: true,
+      providers: [{ provide: GATEWAY_CONFIG, useValue: config }],
+      exports: [GATEWAY_CONFIG],
+    };
+  }
+}
+
+/** The ingest gateway: REST under /api/v1, WebSocket at /ws, /metrics, /health. */
+@Module({})
+export class GatewayModule {
+  /** `env` is passed on to the libs that read their own variables (Kafka). */
+  static forRoot(config: GatewayConfig, env: NodeJS.ProcessEnv = process.env): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        GatewayConfigModule.forRoot(config),
+        MetricsModule,
+        HealthModule,
+        DbModule.forRoot({
+          url: config.DATABASE_URL,
+          max: config.DATABASE_POOL_MAX,
+          ssl: config.DATABASE_SSL,
+          schema: config.DATABASE_SCHEMA,
+          applicationName: 'ingest-gateway',
+        }),
+        RedisModule.forRoot({
+          url: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          connectionName: 'ingest-gateway',
+        }),
+        KafkaModule.forRoot({ clientId: 'ingest-gateway', env }),
+        RegistryModule,
+        AuthModule,
+        ReadingsIngestModule,
+        DevicesModule,
+        LiveStreamModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ApiErrorFilter }],
+    };
+  }
+}
