@@ -1,0 +1,9 @@
+export {
+  spawnService,
+  WORKSPACE_ROOT,
+  type ServiceExit,
+  type SpawnedService,
+} from './spawn-service';
+export { createTestSchema, dropTestSchema } from './test-schema';
+export { uniqueName } from './unique-name';
+export { waitFor, WaitForTimeoutError, type WaitForOptions } from './wait-for';
