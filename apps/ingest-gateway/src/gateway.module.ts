@@ -1,9 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DbModule } from '@sluice/db';
-import { HealthModule } from '@sluice/health';
 import { KafkaModule } from '@sluice/kafka';
-import { MetricsModule } from '@sluice/metrics';
 import { RedisModule } from '@sluice/redis';
 import { AuthModule } from './auth/auth.module';
 import { DevicesModule } from './devices/devices.module';
@@ -25,7 +23,7 @@ class GatewayConfigModule {
   }
 }
 
-/** The ingest gateway: REST under /api/v1, WebSocket at /ws, /metrics, /health. */
+/** The ingest gateway: REST under /api/v1, WebSocket at /ws (bootstrapService adds /metrics, /health). */
 @Module({})
 export class GatewayModule {
   /** `env` is passed on to the libs that read their own variables (Kafka). */
@@ -34,8 +32,6 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         GatewayConfigModule.forRoot(config),
-        MetricsModule,
-        HealthModule,
         DbModule.forRoot({
           url: config.DATABASE_URL,
           max: config.DATABASE_POOL_MAX,

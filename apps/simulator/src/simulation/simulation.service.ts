@@ -1,0 +1,125 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { HealthService } from '@sluice/health';
+import type { ActuatorState } from '../fleet/actuator-state';
+import { createFleet, type SimulatedDevice } from '../fleet/fleet';
+import { regulate } from '../fleet/thermostat';
+import { ReadingsPublisher, type OutgoingReading } from '../publishing/readings.publisher';
+import { SIMULATOR_CONFIG, type SimulatorConfig } from '../simulator.config';
+import {
+  actuatorsOn,
+  publishDuration,
+  publishRetries,
+  readingsAccepted,
+  readingsBuffered,
+  readingsDropped,
+  readingsGenerated,
+  readingsRejected,
+} from './simulation.metrics';
+
+/** Readiness fails when readings are waiting and nothing got through for this long. */
+const STALLED_AFTER_MS = 30_000;
+
+/** Runs the fleet: every SIM_INTERVAL_MS advances the physics, samples, and queues the readings. */
+@Injectable()
+export class SimulationService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SimulationService.name);
+  private readonly fleet: SimulatedDevice[];
+  private readonly publisher: ReadingsPublisher;
+  private timer: NodeJS.Timeout | undefined;
+  private lastAcceptedAt = Date.now();
+
+  constructor(
+    @Inject(SIMULATOR_CONFIG) private readonly config: SimulatorConfig,
+    health: HealthService,
+  ) {
+    this.fleet = createFleet(config.SIM_DEVICES, config.SIM_SEED, Date.now());
+    this.publisher = new ReadingsPublisher({
+      gatewayUrl: config.GATEWAY_URL,
+      apiKey: config.SIM_API_KEY,
+      maxBatch: config.SIM_MAX_BATCH,
+      maxBuffered: config.SIM_MAX_BUFFERED,
+      requestTimeoutMs: config.SIM_REQUEST_TIMEOUT_MS,
+      initialBackoffMs: 250,
+      maxBackoffMs: 10_000,
+      observer: {
+        accepted: (count, seconds) => {
+          this.lastAcceptedAt = Date.now();
+          readingsAccepted.inc(count);
+          publishDuration.observe(seconds);
+        },
+        retrying: (reason, delayMs) => {
+          publishRetries.inc({ reason: reason.startsWith('network') ? 'network' : reason });
+          this.logger.warn({ msg: 'gateway unavailable, retrying', reason, delayMs });
+        },
+        rejected: (count, status, body) => {
+          readingsRejected.inc({ status: String(status) }, count);
+          this.logger.error({
+            msg: 'gateway refused readings',
+            status,
+            count,
+            response: body.slice(0, 2000),
+          });
+        },
+        dropped: (count) => {
+          readingsDropped.inc(count);
+          this.logger.warn({ msg: 'readings dropped (buffer full or shutting down)', count });
+        },
+      },
+    });
+    health.register('gateway', async () => {
+      const stalledMs = Date.now() - this.lastAcceptedAt;
+      if (this.publisher.buffered > 0 && stalledMs > STALLED_AFTER_MS) {
+        throw new Error(
+          `${this.publisher.buffered} readings waiting; nothing accepted for ${stalledMs} ms`,
+        );
+      }
+    });
+  }
+
+  /** The actuators of a simulated device: what actuator commands will drive (later issue). */
+  actuatorsOf(deviceId: string): ActuatorState | undefined {
+    return this.fleet.find((device) => device.id === deviceId)?.room.actuators;
+  }
+
+  onApplicationBootstrap(): void {
+    this.publisher.start();
+    this.timer = setInterval(() => this.tick(Date.now()), this.config.SIM_INTERVAL_MS);
+    this.logger.log({
+      msg: 'simulating',
+      devices: this.fleet.length,
+      intervalMs: this.config.SIM_INTERVAL_MS,
+      gateway: this.config.GATEWAY_URL,
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.publisher.stop();
+  }
+
+  private tick(now: number): void {
+    const readings: OutgoingReading[] = [];
+    let fans = 0;
+    let heaters = 0;
+    for (const device of this.fleet) {
+      device.room.advanceTo(now);
+      if (this.config.SIM_LOCAL_THERMOSTAT) regulate(device.room);
+      const { fan, heater } = device.room.actuators.snapshot();
+      fans += fan ? 1 : 0;
+      heaters += heater ? 1 : 0;
+      for (const sample of device.room.sample())
+        readings.push({ device: device.id, time: now, ...sample });
+    }
+    readingsGenerated.inc(readings.length);
+    actuatorsOn.set({ actuator: 'fan' }, fans);
+    actuatorsOn.set({ actuator: 'heater' }, heaters);
+    this.publisher.enqueue(readings);
+    readingsBuffered.set(this.publisher.buffered);
+  }
+}

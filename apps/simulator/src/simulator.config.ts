@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { envBoolean, envInteger, envUrl, httpEnv, logEnv, shutdownEnv } from '@sluice/config';
+
+export const simulatorEnvSchema = z.object({
+  ...httpEnv(8085),
+  ...logEnv,
+  ...shutdownEnv,
+  /** Where readings are posted (POST <GATEWAY_URL>/api/v1/readings). */
+  GATEWAY_URL: envUrl(['http', 'https'], 'http://127.0.0.1:8080'),
+  SIM_API_KEY: z.string().min(1).default('sluice-demo-key'),
+  SIM_DEVICES: envInteger({ min: 1, max: 100_000, default: 20 }),
+  SIM_INTERVAL_MS: envInteger({ min: 10, default: 1000 }),
+  /** Same seed, same rooms and noise: reproducible demos. */
+  SIM_SEED: envInteger({ min: 0, default: 1 }),
+  /** Built-in thermostat drives fans/heaters; switch off once actuator commands drive them. */
+  SIM_LOCAL_THERMOSTAT: envBoolean(true),
+  SIM_MAX_BATCH: envInteger({ min: 1, default: 5000 }),
+  /** Readings held while the gateway is unavailable; beyond it the oldest are dropped (counted). */
+  SIM_MAX_BUFFERED: envInteger({ min: 1, default: 200_000 }),
+  SIM_REQUEST_TIMEOUT_MS: envInteger({ min: 100, default: 10_000 }),
+});
+
+export type SimulatorConfig = z.output<typeof simulatorEnvSchema>;
+
+export const SIMULATOR_CONFIG = Symbol('SIMULATOR_CONFIG');
