@@ -258,7 +258,6 @@ export class LogSegment {
         maxTimestampBefore: this.maxTimestamp,
       }),
     );
-    this.readableSize = this.size;
   }
 
   /** Truncates the log to `validBytes` (after a scan found a torn or corrupt tail). */

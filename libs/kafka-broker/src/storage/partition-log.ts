@@ -71,6 +71,8 @@ export class PartitionLog extends EventEmitter {
     segments: LogSegment[],
   ) {
     super();
+    // One listener per parked long-poll Fetch: there can legitimately be many.
+    this.setMaxListeners(0);
     this.topic = opts.topic;
     this.partition = opts.partition;
     this.segments = segments;
