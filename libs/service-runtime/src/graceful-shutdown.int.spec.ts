@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { spawnService, type SpawnedService, waitFor } from '@sluice/testing';
+
+const FIXTURE = join(__dirname, '__fixtures__', 'shutdown-fixture.main.ts');
+
+async function startFixture(
+  env: Record<string, string>,
+): Promise<{ service: SpawnedService; url: string }> {
+  const service = spawnService(FIXTURE, env);
+  const line = await service.waitForLine(/"msg":"listening"/, 30_000);
+  const { url } = JSON.parse(line) as { url: string };
+  return { service, url };
+}
+
+describe('graceful shutdown', () => {
+  const started: SpawnedService[] = [];
+
+  afterAll(async () => {
+    await Promise.all(started.map((service) => service.stop()));
+  });
+
+  it('finishes in-flight work on SIGTERM and exits 0, reporting draining meanwhile', async () => {
+    const { service, url } = await startFixture({ GRACE_MS: '20000', SLOW_SHUTDOWN_MS: '1500' });
+    started.push(service);
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+
+    service.kill('SIGTERM');
+
+    // while the slow hook runs, the server still answers and readiness says draining
+    const draining = await waitFor(async () => {
+      const response = await fetch(`${url}/health/ready`);
+      return response.status === 503 ? ((await response.json()) as { status: string }) : undefined;
+    });
+    expect(draining.status).toBe('draining');
+
+    expect(await service.waitForExit(20_000)).toEqual({ code: 0, signal: null });
+    expect(service.lines.some((line) => line.includes('in-flight work finished'))).toBe(true);
+    expect(service.jsonLines().some((line) => line['msg'] === 'shutdown complete')).toBe(true);
+  }, 60_000);
+
+  it('cuts a shutdown hook that outlives graceMs off with an error and exit code 1', async () => {
+    // the hook would take 10 minutes: exiting at all within the test timeout proves the cut-off
+    const { service } = await startFixture({ GRACE_MS: '1000', SLOW_SHUTDOWN_MS: '600000' });
+    started.push(service);
+
+    service.kill('SIGTERM');
+
+    expect(await service.waitForExit(20_000)).toEqual({ code: 1, signal: null });
+    expect(service.lines.some((line) => line.includes('in-flight work finished'))).toBe(false);
+    expect(service.jsonLines()).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        graceMs: 1000,
+        msg: 'shutdown did not finish within 1000 ms; forcing exit',
+      }),
+    );
+  }, 60_000);
+});
