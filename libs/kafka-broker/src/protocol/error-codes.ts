@@ -1,5 +1,6 @@
 /** The Kafka protocol error codes this broker answers with (see the protocol guide's table). */
 export const ErrorCode = {
+  UNKNOWN_SERVER_ERROR: -1,
   NONE: 0,
   OFFSET_OUT_OF_RANGE: 1,
   CORRUPT_MESSAGE: 2,
