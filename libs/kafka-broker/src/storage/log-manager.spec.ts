@@ -186,6 +186,26 @@ describe('log manager', () => {
       expect(log.logEndOffset).toBe(11n);
     });
 
+    it('lets a read that already started finish while retention deletes its segment', async () => {
+      await manager.createTopic('racing', 1, { retentionMs: 10_000 });
+      const log = manager.partition('racing', 0)!;
+      await fillSegments('racing', 6, () => NOW - 60_000);
+      const reading = log.read(0n, 1 << 20);
+      const deleting = manager.applyRetention(NOW);
+      const [data, deleted] = await Promise.all([reading, deleting]);
+      expect(deleted).toBe(2);
+      expect(data.readBigInt64BE(0)).toBe(0n);
+      await expect(log.read(0n, 1)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+    });
+
+    it('rolls segments by age when segmentMs is set, so quiet topics can expire', async () => {
+      await manager.createTopic('aged', 1, { segmentMs: 0, retentionMs: 10_000 });
+      await fillSegments('aged', 3, () => NOW - 60_000);
+      expect(manager.partition('aged', 0)!.segmentCount).toBe(3);
+      await manager.applyRetention(NOW);
+      expect(manager.partition('aged', 0)!.logStartOffset).toBe(2n);
+    });
+
     it('keeps retention-free topics untouched', async () => {
       await manager.createTopic('keep', 1);
       await fillSegments('keep', 6, () => 0);
