@@ -251,6 +251,11 @@ export class LogSegment {
    */
   async seal(): Promise<void> {
     await this.datasync();
+    await this.writeSealedIndex();
+  }
+
+  /** Writes the index with its sealing entry (also after rebuilding a sealed segment's index). */
+  async writeSealedIndex(): Promise<void> {
     await this.writeIndex(
       this.index.encode({
         relativeOffset: Number(this.nextOffset - this.baseOffset),
@@ -393,7 +398,6 @@ export class LogSegment {
     }
     this.size = position;
     this.readableSize = position;
-    await this.writeActiveIndex();
     return { validBytes: position, fileBytes, stopReason };
   }
 

@@ -370,7 +370,13 @@ async function recoverSegments(opts: PartitionLogOptions, bases: bigint[]): Prom
         `${scan.fileBytes - scan.validBytes} bytes dropped: ${scan.stopReason ?? 'unknown'}`,
       );
     }
-    if (expectedEnd !== null && (torn || segment.nextOffset !== expectedEnd)) {
+    const sealedAndWhole = expectedEnd !== null && !torn && segment.nextOffset === expectedEnd;
+    if (sealedAndWhole) {
+      await segment.writeSealedIndex();
+      continue;
+    }
+    await segment.writeActiveIndex();
+    if (expectedEnd !== null) {
       for (const later of bases.slice(i + 1)) {
         const stem = path.join(opts.dir, segmentFileStem(later));
         await io('delete segment', `${stem}.log`, () => fs.rm(`${stem}.log`, { force: true }));
