@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { spawnService, type SpawnedService, waitFor } from '@sluice/testing';
 
-const FIXTURE = join(__dirname, '__fixtures__', 'shutdown-fixture.main.ts');
+const FIXTURE = join(__dirname, '__fixtures__', 'runtime-fixture.main.ts');
 
 async function startFixture(
   env: Record<string, string>,
@@ -52,6 +52,53 @@ describe('graceful shutdown', () => {
         level: 'error',
         graceMs: 1000,
         msg: 'shutdown did not finish within 1000 ms; forcing exit',
+      }),
+    );
+  }, 60_000);
+});
+
+describe('bootstrapService', () => {
+  const started: SpawnedService[] = [];
+
+  afterAll(async () => {
+    await Promise.all(started.map((service) => service.stop()));
+  });
+
+  async function post(url: string, bytes: number): Promise<number> {
+    const response = await fetch(`${url}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ data: 'x'.repeat(bytes) }),
+    });
+    return response.status;
+  }
+
+  it('accepts bodies up to the configured limit and answers 413 above it', async () => {
+    const { service, url } = await startFixture({ BODY_LIMIT: '2048' });
+    started.push(service);
+    expect(await post(url, 1000)).toBe(201);
+    expect(await post(url, 4000)).toBe(413);
+  }, 60_000);
+
+  it('defaults the body limit to 10 MiB', async () => {
+    const { service, url } = await startFixture({});
+    started.push(service);
+    expect(await post(url, 2 * 1024 * 1024)).toBe(201);
+    expect(await post(url, 11 * 1024 * 1024)).toBe(413);
+  }, 60_000);
+
+  it('serves /metrics with the service label and logs uncaught exceptions as fatal before exiting 1', async () => {
+    const { service, url } = await startFixture({ CRASH_AFTER_MS: '1500' });
+    started.push(service);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^process_resident_memory_bytes\{service="runtime-fixture"\} \d+/m);
+
+    expect(await service.waitForExit(20_000)).toEqual({ code: 1, signal: null });
+    expect(service.jsonLines()).toContainEqual(
+      expect.objectContaining({
+        level: 'fatal',
+        msg: 'uncaught exception; exiting',
+        err: expect.objectContaining({ message: 'fixture crash' }),
       }),
     );
   }, 60_000);
