@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module';
 import { DevicesModule } from './devices/devices.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { ApiErrorFilter } from './http/api-error.filter';
+import { JsonBodyParserRegistration } from './http/json-body.parser';
 import { LiveStreamModule } from './live-stream/live-stream.module';
 import { ReadingsIngestModule } from './readings-ingest/readings-ingest.module';
 import { RegistryModule } from './registry/registry.module';
@@ -51,7 +52,7 @@ export class GatewayModule {
         DevicesModule,
         LiveStreamModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: ApiErrorFilter }],
+      providers: [{ provide: APP_FILTER, useClass: ApiErrorFilter }, JsonBodyParserRegistration],
     };
   }
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import type { Principal } from '../auth/api-key';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
+import { ApiError } from '../http/api-error';
 import { gatewayTraceparent } from '../http/trace-context';
 import { ReadingsIngestService, type IngestResult } from './readings-ingest.service';
 
@@ -17,7 +18,17 @@ export class ReadingsIngestController {
     @CurrentPrincipal() principal: Principal,
     @Body() body: unknown,
     @Headers('traceparent') traceparent: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
   ): Promise<IngestResult> {
+    // Fastify also parses text/plain; a batch must be JSON, and saying so beats "not an object".
+    if (!/^application\/json\b/i.test(contentType ?? '')) throw unsupportedMediaType(contentType);
     return this.ingest.ingest(principal, body, gatewayTraceparent(traceparent));
   }
+}
+
+function unsupportedMediaType(contentType: string | undefined): ApiError {
+  const message = 'Content-Type must be application/json';
+  return new ApiError(415, 'unsupported_media_type', message, [
+    { path: 'Content-Type', message: `${message} (got ${contentType ?? 'none'})` },
+  ]);
 }
