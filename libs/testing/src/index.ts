@@ -7,3 +7,4 @@ export {
 export { createTestSchema, dropTestSchema } from './test-schema';
 export { uniqueName } from './unique-name';
 export { waitFor, WaitForTimeoutError, type WaitForOptions } from './wait-for';
+export { startTestBroker, type TestBroker } from './test-broker';
