@@ -1,0 +1,177 @@
+import { startTestBroker, uniqueName, waitFor, type TestBroker } from '@sluice/testing';
+import { BatchConsumer, type ConsumedBatch } from './batch-consumer';
+import { createKafka } from './kafka-client.factory';
+import { KafkaProducer } from './kafka-producer';
+import { ensureTopics } from './topic-admin';
+import { KafkaOperationError } from './errors';
+
+describe('kafka lib against the embedded broker', () => {
+  let broker: TestBroker;
+
+  beforeAll(async () => {
+    broker = await startTestBroker();
+  });
+
+  afterAll(async () => {
+    await broker.stop();
+  });
+
+  function kafka() {
+    return createKafka({ brokers: broker.brokers, clientId: uniqueName('kafka-lib-test') });
+  }
+
+  it('ensureTopics creates only the missing topics with the requested partitions', async () => {
+    const topic = uniqueName('ensure');
+    expect(await ensureTopics(kafka(), [{ topic, partitions: 3 }])).toEqual([topic]);
+    expect(await ensureTopics(kafka(), [{ topic, partitions: 3 }])).toEqual([]);
+    const admin = kafka().admin();
+    await admin.connect();
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    await admin.disconnect();
+    expect(metadata.topics[0].partitions).toHaveLength(3);
+  });
+
+  it('delivers every produced record with its key and headers, in order per key', async () => {
+    const topic = uniqueName('roundtrip');
+    const client = kafka();
+    await ensureTopics(client, [{ topic, partitions: 2 }]);
+    const producer = new KafkaProducer(client);
+    await producer.connect();
+    const records = Array.from({ length: 500 }, (_, i) => ({
+      key: `device-${i % 5}`,
+      value: JSON.stringify({ i }),
+      headers: { 'sluice-ingest-ts': String(i) },
+    }));
+    await producer.send(topic, records);
+
+    const seen: Array<{ key: string | null; i: number; header: string }> = [];
+    const consumer = new BatchConsumer(client, {
+      groupId: uniqueName('group'),
+      topics: [topic],
+      handler: async (batch: ConsumedBatch) => {
+        for (const message of batch.messages) {
+          seen.push({
+            key: message.key,
+            i: (JSON.parse(message.value.toString()) as { i: number }).i,
+            header: message.headers['sluice-ingest-ts'],
+          });
+        }
+      },
+    });
+    await consumer.start();
+    await waitFor(() => seen.length >= records.length || undefined, {
+      message: 'all 500 records consumed',
+    });
+    await consumer.stop();
+    await producer.disconnect();
+
+    expect(seen).toHaveLength(records.length);
+    for (const entry of seen) expect(entry.header).toBe(String(entry.i));
+    for (let device = 0; device < 5; device++) {
+      const order = seen
+        .filter((entry) => entry.key === `device-${device}`)
+        .map((entry) => entry.i);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    }
+  });
+
+  it('retries a failing handler without committing, so a restarted member resumes at the failed batch', async () => {
+    const topic = uniqueName('retry');
+    const groupId = uniqueName('group');
+    const client = kafka();
+    await ensureTopics(client, [{ topic, partitions: 1 }]);
+    const producer = new KafkaProducer(client);
+    await producer.connect();
+    await producer.send(topic, [{ key: 'k', value: 'first' }]);
+
+    let attempts = 0;
+    const first = new BatchConsumer(client, {
+      groupId,
+      topics: [topic],
+      maxRetryDelayMs: 50,
+      handler: async () => {
+        attempts++;
+        throw new Error('dependency down');
+      },
+    });
+    await first.start();
+    await waitFor(() => attempts >= 3 || undefined, { message: 'three failed attempts' });
+    await first.stop();
+
+    const delivered: string[] = [];
+    const second = new BatchConsumer(client, {
+      groupId,
+      topics: [topic],
+      handler: async (batch) => {
+        delivered.push(...batch.messages.map((message) => message.value.toString()));
+      },
+    });
+    await second.start();
+    await waitFor(() => delivered.length > 0 || undefined, {
+      message: 'the uncommitted record redelivered',
+    });
+    await second.stop();
+    await producer.disconnect();
+    expect(delivered).toEqual(['first']);
+  });
+
+  it('commits after a successful batch, so a restarted member does not see it again', async () => {
+    const topic = uniqueName('commit');
+    const groupId = uniqueName('group');
+    const client = kafka();
+    await ensureTopics(client, [{ topic, partitions: 1 }]);
+    const producer = new KafkaProducer(client);
+    await producer.connect();
+    await producer.send(topic, [{ key: 'k', value: 'one' }]);
+
+    const firstRun: string[] = [];
+    const first = new BatchConsumer(client, {
+      groupId,
+      topics: [topic],
+      handler: async (batch) => {
+        firstRun.push(...batch.messages.map((message) => message.value.toString()));
+      },
+    });
+    await first.start();
+    await waitFor(() => firstRun.length === 1 || undefined, { message: 'first record consumed' });
+    await first.stop();
+
+    await producer.send(topic, [{ key: 'k', value: 'two' }]);
+    const secondRun: string[] = [];
+    const second = new BatchConsumer(client, {
+      groupId,
+      topics: [topic],
+      handler: async (batch) => {
+        secondRun.push(...batch.messages.map((message) => message.value.toString()));
+      },
+    });
+    await second.start();
+    await waitFor(() => secondRun.length >= 1 || undefined, { message: 'second record consumed' });
+    await second.stop();
+    await producer.disconnect();
+    expect(secondRun).toEqual(['two']);
+  });
+
+  it('fails a send with KafkaOperationError within the bounded time once the broker is gone', async () => {
+    const doomed = await startTestBroker();
+    const client = createKafka({
+      brokers: doomed.brokers,
+      clientId: 'doomed',
+      connectionTimeoutMs: 200,
+    });
+    const topic = uniqueName('doomed');
+    await ensureTopics(client, [{ topic, partitions: 1 }]);
+    const producer = new KafkaProducer(client, { sendTimeoutMs: 1_000 });
+    await producer.connect();
+    await producer.send(topic, [{ key: 'k', value: 'before' }]);
+    await doomed.stop();
+
+    const started = Date.now();
+    await expect(producer.send(topic, [{ key: 'k', value: 'after' }])).rejects.toBeInstanceOf(
+      KafkaOperationError,
+    );
+    // Bounded, not hanging on kafkajs's own retries (which would take ~40 s).
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await producer.disconnect().catch(() => undefined);
+  }, 30_000);
+});
