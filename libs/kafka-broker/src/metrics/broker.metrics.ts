@@ -16,6 +16,7 @@ export class BrokerMetrics {
   private readonly recordsOut: Counter<'topic'>;
   private readonly rebalances: Counter<'group'>;
   private readonly connections: Gauge;
+  private readonly parkedFetches: Gauge;
   private readonly connectionsClosed: Counter<'reason'>;
 
   constructor(logs: LogManager) {
@@ -68,6 +69,11 @@ export class BrokerMetrics {
       help: 'Client connections currently open',
       registers,
     });
+    this.parkedFetches = new Gauge({
+      name: 'kafka_broker_parked_fetches',
+      help: 'Fetch requests long-polling for data right now',
+      registers,
+    });
     this.connectionsClosed = new Counter({
       name: 'kafka_broker_connections_closed_total',
       help: 'Client connections closed, by reason (client, frame-size, request-error, ...)',
@@ -112,6 +118,14 @@ export class BrokerMetrics {
   fetched(topic: string, bytes: number, records: number): void {
     this.bytesOut.inc({ topic }, bytes);
     this.recordsOut.inc({ topic }, records);
+  }
+
+  fetchParked(): void {
+    this.parkedFetches.inc();
+  }
+
+  fetchUnparked(): void {
+    this.parkedFetches.dec();
   }
 
   rebalanceStarted(group: string): void {

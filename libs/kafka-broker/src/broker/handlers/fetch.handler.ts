@@ -129,10 +129,12 @@ async function handleFetch(
     };
     const finish = (read: FetchRead): void => {
       done = true;
+      deps.metrics.fetchUnparked();
       clearTimeout(timer);
       unwatch();
       resolve(read);
     };
+    deps.metrics.fetchParked();
     const timer = setTimeout(() => {
       final = true;
       reread();
