@@ -20,7 +20,6 @@ type FrameEncoder = (args: {
 const PROTOCOL = 'kafkajs/src/protocol';
 
 function load<T>(path: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(`${PROTOCOL}/${path}`) as T;
 }
 

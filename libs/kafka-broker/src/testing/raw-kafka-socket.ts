@@ -60,7 +60,7 @@ export class RawKafkaSocket {
   /** Frames a request: size, api key, version, correlation id, client id, body. */
   request(apiKey: number, apiVersion: number, correlationId: number, body: Buffer = Buffer.alloc(0)): void {
     const header = Buffer.alloc(14);
-    header.writeInt32BE(10 + body.length, 0);
+    header.writeInt32BE(12 + body.length, 0);
     header.writeInt16BE(apiKey, 4);
     header.writeInt16BE(apiVersion, 6);
     header.writeInt32BE(correlationId, 8);
