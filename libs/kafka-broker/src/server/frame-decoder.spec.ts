@@ -39,6 +39,8 @@ describe('frame decoder', () => {
   });
 
   it('rejects a negative size', () => {
-    expect(() => new FrameDecoder(16).push(Buffer.from([0xff, 0xff, 0xff, 0xff]))).toThrow(FrameSizeError);
+    expect(() => new FrameDecoder(16).push(Buffer.from([0xff, 0xff, 0xff, 0xff]))).toThrow(
+      FrameSizeError,
+    );
   });
 });

@@ -26,7 +26,10 @@ export class RawKafkaSocket {
     socket.on('error', () => undefined); // a reset by the broker is an expected outcome here
     socket.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
-      while (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0)) {
+      while (
+        this.buffered.length >= 4 &&
+        this.buffered.length >= 4 + this.buffered.readInt32BE(0)
+      ) {
         const size = this.buffered.readInt32BE(0);
         this.responses.push({
           correlationId: this.buffered.readInt32BE(4),
@@ -58,7 +61,12 @@ export class RawKafkaSocket {
   }
 
   /** Frames a request: size, api key, version, correlation id, client id, body. */
-  request(apiKey: number, apiVersion: number, correlationId: number, body: Buffer = Buffer.alloc(0)): void {
+  request(
+    apiKey: number,
+    apiVersion: number,
+    correlationId: number,
+    body: Buffer = Buffer.alloc(0),
+  ): void {
     const header = Buffer.alloc(14);
     header.writeInt32BE(12 + body.length, 0);
     header.writeInt16BE(apiKey, 4);
@@ -96,7 +104,9 @@ export class RawKafkaSocket {
   /** Resolves true if the broker closes the connection within `timeoutMs`. */
   async closedWithin(timeoutMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const timeout = new Promise<boolean>(
+      (resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)),
+    );
     const result = await Promise.race([this.closed.then(() => true), timeout]);
     clearTimeout(timer);
     return result;
