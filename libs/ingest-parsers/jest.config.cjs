@@ -1,0 +1,5 @@
+module.exports = {
+  ...require('../../jest.preset.cjs'),
+  displayName: 'ingest-parsers',
+  rootDir: __dirname,
+};
