@@ -1,5 +1,5 @@
 module.exports = {
-  ...require('../testing/jest.esm-preset.cjs'),
+  ...require('../../jest.preset.cjs'),
   displayName: 'metrics',
   rootDir: __dirname,
 };

@@ -1,5 +1,5 @@
 module.exports = {
-  ...require('./jest.esm-preset.cjs'),
+  ...require('../../jest.preset.cjs'),
   displayName: 'testing',
   rootDir: __dirname,
 };
