@@ -9,3 +9,4 @@ export {
 export { createPgPool, type PgPoolConfig } from './pg-pool.factory';
 export { assertSchemaName } from './schema-name';
 export { detectTimescale } from './timescale';
+export { observeDbOperation } from './db-operation.metrics';
