@@ -35,11 +35,24 @@ async function expectWindowsMatch(env: E2eEnvironment, readings: PostedReading[]
   const to = Math.max(...readings.map((r) => r.time)) + 1;
   for (const [key, windows] of expected) {
     const [device, metric] = key.split('|');
-    const actual = await readWindows(env.redis, E2E_TENANT, device, metric, from - WINDOW_MS, to + WINDOW_MS);
+    const actual = await readWindows(
+      env.redis,
+      E2E_TENANT,
+      device,
+      metric,
+      from - WINDOW_MS,
+      to + WINDOW_MS,
+    );
     expect(actual.map((w) => w.windowStart)).toEqual([...windows.keys()].sort((a, b) => a - b));
     for (const window of actual) {
       const want = windows.get(window.windowStart)!;
-      expect({ key, start: window.windowStart, count: window.count, min: window.min, max: window.max }).toEqual({
+      expect({
+        key,
+        start: window.windowStart,
+        count: window.count,
+        min: window.min,
+        max: window.max,
+      }).toEqual({
         key,
         start: window.windowStart,
         count: want.count,
@@ -57,7 +70,8 @@ async function windowCountTotal(env: E2eEnvironment, readings: PostedReading[]):
   let total = 0;
   for (const key of expectedWindows(readings, WINDOW_MS).keys()) {
     const [device, metric] = key.split('|');
-    for (const window of await readWindows(env.redis, E2E_TENANT, device, metric, from, to)) total += window.count;
+    for (const window of await readWindows(env.redis, E2E_TENANT, device, metric, from, to))
+      total += window.count;
   }
   return total;
 }
@@ -85,17 +99,30 @@ describe('the pipeline end to end (gateway → transformer → aggregator → Po
     });
     const watched = devices[3];
 
-    const socket = new WebSocket(`${env.gatewayUrl.replace('http', 'ws')}/ws?apiKey=${E2E_API_KEY}`);
+    const socket = new WebSocket(
+      `${env.gatewayUrl.replace('http', 'ws')}/ws?apiKey=${E2E_API_KEY}`,
+    );
     const received: Array<{ metric: string; time: number; value: number }> = [];
+    let subscribed = false;
     socket.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as { type: string; device?: string; readings?: typeof received };
-      if (frame.type === 'readings' && frame.device === watched) received.push(...(frame.readings ?? []));
+      const frame = JSON.parse(String(data)) as {
+        type: string;
+        device?: string;
+        devices?: string[];
+        readings?: typeof received;
+      };
+      if (frame.type === 'subscribed' && frame.devices?.includes(watched)) subscribed = true;
+      if (frame.type === 'readings' && frame.device === watched)
+        received.push(...(frame.readings ?? []));
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
     socket.send(JSON.stringify({ type: 'subscribe', devices: [watched] }));
+    await waitFor(() => subscribed || undefined, {
+      message: `subscription to ${watched} confirmed`,
+    });
 
     await postAll(env, readings);
 
@@ -105,10 +132,13 @@ describe('the pipeline end to end (gateway → transformer → aggregator → Po
     });
     expect(await countRows(env, 'flow-')).toBe(readings.length);
 
-    await waitFor(async () => (await windowCountTotal(env, readings)) === readings.length || undefined, {
-      timeoutMs: 30_000,
-      message: 'speed-layer window counts did not reach the number of readings',
-    });
+    await waitFor(
+      async () => (await windowCountTotal(env, readings)) === readings.length || undefined,
+      {
+        timeoutMs: 30_000,
+        message: 'speed-layer window counts did not reach the number of readings',
+      },
+    );
     await expectWindowsMatch(env, readings);
 
     const latest = expectedLatest(readings);
@@ -132,7 +162,9 @@ describe('the pipeline end to end (gateway → transformer → aggregator → Po
       message: `WebSocket client got ${received.length} of ${watchedCount} readings`,
     });
     const keyOf = (r: { metric: string; time: number }) => `${r.metric}@${r.time}`;
-    expect(new Set(received.map(keyOf))).toEqual(new Set(readings.filter((r) => r.device === watched).map(keyOf)));
+    expect(new Set(received.map(keyOf))).toEqual(
+      new Set(readings.filter((r) => r.device === watched).map(keyOf)),
+    );
     socket.close();
   });
 
@@ -171,10 +203,13 @@ describe('the pipeline end to end (gateway → transformer → aggregator → Po
       timeoutMs: 90_000,
       message: `readings table did not reach ${readings.length} crash-test rows after the restart`,
     });
-    await waitFor(async () => (await windowCountTotal(env, readings)) >= readings.length || undefined, {
-      timeoutMs: 60_000,
-      message: 'speed-layer window counts did not recover after the restart',
-    });
+    await waitFor(
+      async () => (await windowCountTotal(env, readings)) >= readings.length || undefined,
+      {
+        timeoutMs: 60_000,
+        message: 'speed-layer window counts did not recover after the restart',
+      },
+    );
     expect(await countRows(env, 'crash-')).toBe(readings.length);
     await expectWindowsMatch(env, readings);
   });

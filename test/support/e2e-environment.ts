@@ -6,7 +6,8 @@ import Redis from 'ioredis';
 import { Client, Pool } from 'pg';
 import { Pipeline, type PipelineOptions } from '@sluice/pipeline-launcher';
 
-const ADMIN_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_DATABASE_URL =
+  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export const E2E_API_KEY = 'e2e-demo-key';

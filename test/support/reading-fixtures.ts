@@ -28,7 +28,8 @@ export function generateReadings(options: {
   for (let i = 0; i < options.perSeries; i++) {
     for (const device of options.devices) {
       for (const metric of options.metrics) {
-        const value = Math.round((20 + 10 * Math.sin(i / 7 + device.length) + Math.random()) * 1000) / 1000;
+        const value =
+          Math.round((20 + 10 * Math.sin(i / 7 + device.length) + Math.random()) * 1000) / 1000;
         readings.push({ device, metric, time: options.fromMs + i * step, value });
       }
     }
@@ -41,7 +42,10 @@ export function seriesKey(device: string, metric: string): string {
 }
 
 /** Expected 1-minute windows per series, computed independently of the speed layer. */
-export function expectedWindows(readings: PostedReading[], windowMs = 60_000): Map<string, Map<number, ExpectedWindow>> {
+export function expectedWindows(
+  readings: PostedReading[],
+  windowMs = 60_000,
+): Map<string, Map<number, ExpectedWindow>> {
   const out = new Map<string, Map<number, ExpectedWindow>>();
   for (const reading of readings) {
     const key = seriesKey(reading.device, reading.metric);

@@ -10,16 +10,34 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 
 const BENCHMARKS: Array<{ name: string; script: string; about: string }> = [
-  { name: 'broker', script: 'libs/kafka-broker/bench/broker.bench.ts', about: 'embedded broker: kafkajs produce + group consume, ~150-byte records' },
-  { name: 'raw-sink', script: 'apps/aggregator/bench/raw-sink.bench.ts', about: 'raw sink bulk insert into readings' },
-  { name: 'speed-layer', script: 'apps/aggregator/bench/speed-layer.bench.ts', about: 'speed-layer Lua apply in Redis' },
-  { name: 'pipeline', script: 'test/bench/pipeline-throughput.bench.ts', about: 'end to end: gateway accept → stored row, 1M readings' },
+  {
+    name: 'broker',
+    script: 'libs/kafka-broker/bench/broker.bench.ts',
+    about: 'embedded broker: kafkajs produce + group consume, ~150-byte records',
+  },
+  {
+    name: 'raw-sink',
+    script: 'apps/aggregator/bench/raw-sink.bench.ts',
+    about: 'raw sink bulk insert into readings',
+  },
+  {
+    name: 'speed-layer',
+    script: 'apps/aggregator/bench/speed-layer.bench.ts',
+    about: 'speed-layer Lua apply in Redis',
+  },
+  {
+    name: 'pipeline',
+    script: 'test/bench/pipeline-throughput.bench.ts',
+    about: 'end to end: gateway accept → stored row, 1M readings',
+  },
 ];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !BENCHMARKS.some((bench) => bench.name === name));
 if (unknown.length > 0) {
-  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+  console.error(
+    `unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`,
+  );
   process.exit(2);
 }
 
@@ -31,11 +49,15 @@ for (const bench of BENCHMARKS) {
     continue;
   }
   console.log(`\n### ${bench.name} — ${bench.about}`);
-  const result = spawnSync(process.execPath, ['--max-old-space-size=4096', '-r', '@swc-node/register', bench.script], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: process.env,
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=4096', '-r', '@swc-node/register', bench.script],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: process.env,
+    },
+  );
   if (result.status !== 0) {
     failures++;
     console.log(`### ${bench.name}: FAILED (exit ${result.status ?? result.signal})`);

@@ -42,14 +42,16 @@ pipeline
 [sluice] the pipeline is running (logs in ${join(dataDir, 'logs')}; SLUICE_VERBOSE=1 to stream them)
   Dashboard / REST     ${gateway}/            REST under ${gateway}/api/v1
   Live WebSocket       ${gateway.replace('http', 'ws')}/ws?apiKey=${demoKey}
-  Latest of a device   curl -H 'Authorization: Bearer ${demoKey}' ${gateway}/api/v1/devices/sim-room-1/latest
+  Latest of a device   curl -H 'Authorization: Bearer ${demoKey}' ${gateway}/api/v1/devices/sim-001/latest
   Metrics / health     ${gateway}/metrics   ${gateway}/health
   Kafka                ${pipeline.kafkaBrokers}${process.env.KAFKA_BROKERS ? '' : ' (embedded broker)'}
   Services             ${[...pipeline.services.values()].map((s) => `${s.name} :${s.port}`).join(', ')}
 Press Ctrl-C to stop.`);
   })
   .catch(async (error: unknown) => {
-    console.error(`[sluice] start failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `[sluice] start failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
     await pipeline.stop(5_000).catch(() => undefined);
     process.exit(1);
   });

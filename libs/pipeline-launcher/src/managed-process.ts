@@ -5,6 +5,12 @@ import { createInterface } from 'node:readline';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 
+const liveChildren = new Set<ChildProcess>();
+// Detached children would outlive a launcher that dies without stopping them; never leave orphans.
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
 export interface ManagedProcessOptions {
   name: string;
   /** TypeScript entry point relative to the repository root, run through SWC. */
@@ -23,7 +29,9 @@ export class ProcessExitedError extends Error {
     readonly signal: NodeJS.Signals | null,
     readonly logFile: string,
   ) {
-    super(`${processName} exited (code ${exitCode ?? 'none'}, signal ${signal ?? 'none'}); see ${logFile}`);
+    super(
+      `${processName} exited (code ${exitCode ?? 'none'}, signal ${signal ?? 'none'}); see ${logFile}`,
+    );
     this.name = 'ProcessExitedError';
   }
 }
@@ -45,7 +53,9 @@ export class ManagedProcess {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   start(): void {
@@ -55,8 +65,12 @@ export class ManagedProcess {
     const child = spawn(
       process.execPath,
       ['-r', '@swc-node/register', this.options.entry, ...(this.options.args ?? [])],
-      { cwd: REPO_ROOT, env: this.options.env, stdio: ['ignore', 'pipe', 'pipe'] },
+      // Own process group: a terminal's Ctrl-C reaches only the launcher, which then stops the
+      // services in order (producers first, the broker last) instead of all at once.
+      { cwd: REPO_ROOT, env: this.options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
+    liveChildren.add(child);
+    child.once('exit', () => liveChildren.delete(child));
     this.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;

@@ -66,8 +66,14 @@ export class Pipeline {
     this.status('running database migrations');
     await runMigrations(options.databaseUrl);
 
-    const kafka = createKafka({ brokers: this.kafkaBrokers.split(','), clientId: 'sluice-launcher' });
-    const created = await ensureTopics(kafka, ALL_TOPICS.map((topic) => ({ topic })));
+    const kafka = createKafka({
+      brokers: this.kafkaBrokers.split(','),
+      clientId: 'sluice-launcher',
+    });
+    const created = await ensureTopics(
+      kafka,
+      ALL_TOPICS.map((topic) => ({ topic })),
+    );
     if (created.length > 0) this.status(`created topics ${created.join(', ')}`);
 
     const wanted = options.services ?? PIPELINE_SERVICES.map((service) => service.name);
@@ -100,7 +106,8 @@ export class Pipeline {
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 60_000);
     while (!(await isPortOpen('127.0.0.1', port))) {
       if (!broker.running) await exited;
-      if (Date.now() > deadline) throw new Error(`the embedded broker did not listen on ${port} in time`);
+      if (Date.now() > deadline)
+        throw new Error(`the embedded broker did not listen on ${port} in time`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -131,7 +138,12 @@ export class Pipeline {
       logFile: join(this.options.dataDir, 'logs', `${name}.log`),
       onLine: (line) => this.options.onLine?.(name, line),
     });
-    const service: RunningService = { name, port, url: `http://127.0.0.1:${port}`, process: managed };
+    const service: RunningService = {
+      name,
+      port,
+      url: `http://127.0.0.1:${port}`,
+      process: managed,
+    };
     this.services.set(name, service);
     await this.launch(service);
   }

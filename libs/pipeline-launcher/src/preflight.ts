@@ -8,7 +8,9 @@ export class DependencyUnavailableError extends Error {
     detail: string,
     readonly howToStart: string,
   ) {
-    super(`${dependency} is not reachable at ${url}: ${detail}\n  To start it on this machine: ${howToStart}`);
+    super(
+      `${dependency} is not reachable at ${url}: ${detail}\n  To start it on this machine: ${howToStart}`,
+    );
     this.name = 'DependencyUnavailableError';
   }
 }
@@ -41,7 +43,12 @@ export async function checkPostgres(url: string): Promise<void> {
 }
 
 export async function checkRedis(url: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3_000,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
     await redis.ping();

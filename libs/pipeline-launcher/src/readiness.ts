@@ -34,5 +34,7 @@ export async function waitForHttpOk(
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`${options.what} was not ready within ${options.timeoutMs} ms (${url}: ${lastProblem})`);
+  throw new Error(
+    `${options.what} was not ready within ${options.timeoutMs} ms (${url}: ${lastProblem})`,
+  );
 }

@@ -19,6 +19,9 @@ export const PIPELINE_SERVICES: readonly ServiceDefinition[] = [
 
 export function serviceDefinition(name: string): ServiceDefinition {
   const found = PIPELINE_SERVICES.find((service) => service.name === name);
-  if (!found) throw new Error(`unknown service "${name}" (known: ${PIPELINE_SERVICES.map((s) => s.name).join(', ')})`);
+  if (!found)
+    throw new Error(
+      `unknown service "${name}" (known: ${PIPELINE_SERVICES.map((s) => s.name).join(', ')})`,
+    );
   return found;
 }

@@ -1,0 +1,131 @@
+/**
+ * End-to-end throughput and latency of the foundation path on embedded defaults:
+ * HTTP POST /api/v1/readings → telemetry.raw.v1 → stream-transformer → telemetry.clean.v1 →
+ * aggregator raw sink → PostgreSQL `readings`.
+ *
+ * Latency of a reading = its row's `ingested_at` (the raw sink's transaction time) minus the moment
+ * the gateway acknowledged the POST that carried it. Env: BENCH_READINGS (default 1,000,000),
+ * BENCH_DEVICES (1000), BENCH_BATCH (5000 readings per POST), BENCH_CONCURRENCY (4 POSTs in flight).
+ */
+import { E2eEnvironment, E2E_TENANT } from '../support/e2e-environment';
+
+const total = Number(process.env.BENCH_READINGS ?? 1_000_000);
+const deviceCount = Number(process.env.BENCH_DEVICES ?? 1000);
+const batchSize = Number(process.env.BENCH_BATCH ?? 5000);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const perDevicePerBatch = Math.max(1, Math.floor(batchSize / deviceCount));
+const readingsPerBatch = perDevicePerBatch * deviceCount;
+const batchCount = Math.ceil(total / readingsPerBatch);
+// Reading time encodes its batch: time = base + batch * SLOT + k, so a row maps back to the POST.
+const SLOT_MS = perDevicePerBatch + 1;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main(): Promise<void> {
+  const env = new E2eEnvironment();
+  console.log(`starting an isolated pipeline (database ${env.id}) ...`);
+  await env.start({
+    env: {
+      SEED_DEMO: 'true',
+      DEMO_API_KEY: 'e2e-demo-key',
+      REDIS_KEY_PREFIX: env.redisPrefix,
+      LOG_LEVEL: 'warn',
+    },
+  });
+  try {
+    const devices = Array.from({ length: deviceCount }, (_, i) => `bench-${i}`);
+    const base = Date.now() - 60_000;
+    const bodies: string[] = [];
+    for (let b = 0; b < batchCount; b++) {
+      const readings = [];
+      for (let k = 0; k < perDevicePerBatch; k++) {
+        for (const device of devices) {
+          readings.push({
+            device,
+            metric: 'power',
+            time: base + b * SLOT_MS + k,
+            value: 100 + ((b * 7 + k) % 50),
+          });
+        }
+      }
+      bodies.push(JSON.stringify({ readings }));
+    }
+    const expected = batchCount * readingsPerBatch;
+    console.log(
+      `posting ${expected} readings in ${batchCount} POSTs of ${readingsPerBatch} (${concurrency} in flight) ...`,
+    );
+
+    const ackAt = new Array<number>(batchCount);
+    const started = Date.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < batchCount) {
+        const index = next++;
+        for (;;) {
+          const response = await fetch(`${env.gatewayUrl}/api/v1/readings`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer e2e-demo-key', 'content-type': 'application/json' },
+            body: bodies[index],
+          });
+          await response.arrayBuffer();
+          if (response.status === 202) break;
+          if (response.status !== 429 && response.status !== 503)
+            throw new Error(`POST answered ${response.status}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        ackAt[index] = Date.now();
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const postedMs = Date.now() - started;
+    console.log(
+      `gateway accepted ${expected} readings in ${(postedMs / 1000).toFixed(1)} s (${Math.round(expected / (postedMs / 1000))} readings/s accepted)`,
+    );
+
+    let stored = 0;
+    const deadline = Date.now() + 15 * 60_000;
+    while (stored < expected) {
+      if (Date.now() > deadline)
+        throw new Error(`only ${stored} of ${expected} rows stored after 15 minutes`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const { rows } = await env.pool.query<{ n: string }>(
+        'SELECT count(*) AS n FROM readings WHERE tenant = $1',
+        [E2E_TENANT],
+      );
+      stored = Number(rows[0].n);
+      process.stdout.write(`\r  stored ${stored} / ${expected}`);
+    }
+    process.stdout.write('\n');
+
+    const { rows } = await env.pool.query<{ t: string; s: string }>(
+      `SELECT (extract(epoch FROM time) * 1000)::bigint AS t, (extract(epoch FROM ingested_at) * 1000)::bigint AS s
+         FROM readings WHERE tenant = $1`,
+      [E2E_TENANT],
+    );
+    const latencies: number[] = [];
+    let lastStored = 0;
+    for (const row of rows) {
+      const batch = Math.floor((Number(row.t) - base) / SLOT_MS);
+      const storedAt = Number(row.s);
+      lastStored = Math.max(lastStored, storedAt);
+      latencies.push(Math.max(0, storedAt - ackAt[batch]));
+    }
+    latencies.sort((a, b) => a - b);
+    const seconds = (lastStored - started) / 1000;
+    console.log(
+      `end to end: ${expected} readings stored in ${seconds.toFixed(1)} s → ${Math.round(expected / seconds)} readings/s sustained`,
+    );
+    console.log(
+      `latency gateway accept → stored row: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies[latencies.length - 1]} ms`,
+    );
+  } finally {
+    await env.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
