@@ -38,7 +38,8 @@ import {
 } from './program.schema';
 import { didYouMean } from './suggest';
 import { isValidTimeZone, parseTimeOfDay } from './wall-clock';
-import { describeValue, issuesFromZod, joinPath, type PathSegment } from './zod-issue.mapper';
+import { joinPath, type PathSegment } from './node-path';
+import { describeValue, issuesFromZod } from './zod-issue.mapper';
 
 /** What the caller knows about the tenant, so names can be checked and corrected. */
 export interface ValidationContext {

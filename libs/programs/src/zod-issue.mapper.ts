@@ -4,21 +4,11 @@
  */
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration.parser';
+import { joinPath, type PathSegment } from './node-path';
 import type { ProgramIssue, ProgramIssueCode } from './program.errors';
 import { ORDERING_OPERATORS, TIME_OF_DAY_PATTERN } from './program.schema';
 import { didYouMean, suggestOperator } from './suggest';
 import { knownTimeZones } from './wall-clock';
-
-export type PathSegment = string | number;
-
-export function joinPath(segments: readonly PropertyKey[]): string {
-  let out = '';
-  for (const segment of segments) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return out;
-}
 
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
