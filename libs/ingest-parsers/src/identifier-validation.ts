@@ -1,4 +1,4 @@
-import { DeviceIdSchema, MetricNameSchema, TagsSchema } from '@sluice/contracts';
+import { DeviceIdSchema, MetricNameSchema, TagsSchema, UnitSchema } from '@sluice/contracts';
 import type { z } from 'zod';
 
 /** `undefined` when the identifier is valid, else the rule it breaks (the contract's message). */
@@ -24,6 +24,7 @@ function cachedCheck(schema: z.ZodString): IdentifierCheck {
 
 export const checkMetricName: IdentifierCheck = cachedCheck(MetricNameSchema);
 export const checkDeviceId: IdentifierCheck = cachedCheck(DeviceIdSchema);
+export const checkUnit: IdentifierCheck = cachedCheck(UnitSchema);
 
 /** `undefined` when a tag set satisfies the contract's `TagsSchema`, else the first broken rule. */
 export function checkTags(tags: Record<string, string>): string | undefined {
