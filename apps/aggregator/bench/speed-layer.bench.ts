@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   try {
     for (const shape of SHAPES) {
       let time = Date.now();
+      const cpuBefore = await redisCpuSeconds(redis);
       let applied = 0;
       let roundTrips = 0;
       const started = performance.now();
@@ -62,10 +63,12 @@ async function main(): Promise<void> {
         roundTrips += 1;
       }
       const seconds = (performance.now() - started) / 1000;
+      const cpu = (await redisCpuSeconds(redis)) - cpuBefore;
       console.log(
         `speed layer, ${shape.readingsPerRecord} readings/record, ${shape.recordsPerBatch} records/batch: ` +
           `${Math.round(applied / seconds).toLocaleString('en')} readings/s ` +
-          `(${applied.toLocaleString('en')} readings, ${Math.round((seconds * 1000) / roundTrips)} ms per batch)`,
+          `(${applied.toLocaleString('en')} readings, ${Math.round((seconds * 1000) / roundTrips)} ms per batch); ` +
+          `Redis CPU ${cpu.toFixed(2)} s = ${Math.round(applied / cpu).toLocaleString('en')} readings per Redis CPU second`,
       );
     }
   } finally {
@@ -79,6 +82,21 @@ async function main(): Promise<void> {
     await cleaner.quit();
     await redis.quit();
   }
+}
+
+/**
+ * Redis's own CPU time: a capacity figure independent of what else loads the machine, as long as
+ * no other client uses the same server during the run (it counts every client).
+ */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const fields = new Map(
+    info
+      .split('\r\n')
+      .filter((line) => line.includes(':'))
+      .map((line) => line.split(':') as [string, string]),
+  );
+  return Number(fields.get('used_cpu_user') ?? 0) + Number(fields.get('used_cpu_sys') ?? 0);
 }
 
 main().catch((error: unknown) => {

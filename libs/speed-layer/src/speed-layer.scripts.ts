@@ -62,11 +62,14 @@ for i = 1, #KEYS - 4 do
       if firstTime == nil or t < firstTime then first, firstTime = v, t end
       if lastTime == nil or t > lastTime then last, lastTime = v, t end
     end
-    redis.call('HSET', key, 'count', count, 'sum', fmt(sum), 'min', fmt(mn), 'max', fmt(mx),
-      'first', fmt(first), 'firstTime', fmt(firstTime), 'last', fmt(last), 'lastTime', fmt(lastTime))
+    local fields = {'count', count, 'sum', fmt(sum), 'min', fmt(mn), 'max', fmt(mx),
+      'first', fmt(first), 'firstTime', fmt(firstTime), 'last', fmt(last), 'lastTime', fmt(lastTime)}
     if isNew then
-      redis.call('HSET', key, 't', ARGV[6], 'd', ARGV[7], 'm', ARGV[base + 2],
-        'ws', ARGV[base + 3], 'we', ARGV[base + 4])
+      for _, f in ipairs({'t', ARGV[6], 'd', ARGV[7], 'm', ARGV[base + 2], 'ws', ARGV[base + 3],
+        'we', ARGV[base + 4]}) do fields[#fields + 1] = f end
+    end
+    redis.call('HSET', key, unpack(fields))
+    if isNew then
       redis.call('ZADD', KEYS[3], 'NX', windowEnd, ARGV[base + 1])
       -- Relative to the caller's clock (the same clock the lateness rule uses), not Redis's.
       redis.call('PEXPIRE', key, math.max(1, windowEnd + retention - now))
@@ -75,14 +78,23 @@ for i = 1, #KEYS - 4 do
   end
 end
 
-for _, l in ipairs(cjson.decode(ARGV[8])) do
-  local current = redis.call('HGET', KEYS[2], l[1])
-  -- HGET answers false (not nil) for a missing field.
-  local currentTime = nil
-  if current then currentTime = tonumber(string.match(current, '^([^|]+)')) end
-  if currentTime == nil or tonumber(l[2]) > currentTime then
-    redis.call('HSET', KEYS[2], l[1], l[2] .. '|' .. l[3])
+-- Latest values: one HMGET and at most one HSET for all metrics of the record.
+local latest = cjson.decode(ARGV[8])
+if #latest > 0 then
+  local metrics = {}
+  for i, l in ipairs(latest) do metrics[i] = l[1] end
+  local current = redis.call('HMGET', KEYS[2], unpack(metrics))
+  local updates = {}
+  for i, l in ipairs(latest) do
+    -- HMGET answers false (not nil) for a missing field.
+    local currentTime = nil
+    if current[i] then currentTime = tonumber(string.match(current[i], '^([^|]+)')) end
+    if currentTime == nil or tonumber(l[2]) > currentTime then
+      updates[#updates + 1] = l[1]
+      updates[#updates + 1] = l[2] .. '|' .. l[3]
+    end
   end
+  if #updates > 0 then redis.call('HSET', KEYS[2], unpack(updates)) end
 end
 
 return {1, applied, tooLate}
