@@ -8,9 +8,10 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 
 import { EmbeddedBroker, startBroker } from './broker/embedded-broker';
+import type { FsyncPolicy } from './storage';
 
 const USAGE = `usage: npm run broker -- [--port 9092] [--data-dir ./data/broker] [--host 127.0.0.1]
-       [--advertised-host HOST] [--partitions 6] [--metrics-port PORT]`;
+       [--advertised-host HOST] [--partitions 6] [--metrics-port PORT] [--fsync always|<interval ms>]`;
 
 class CliArgumentError extends Error {
   constructor(flag: string, value: string, rule: string) {
@@ -33,6 +34,15 @@ function integer(
   return n;
 }
 
+/** `always` (fsync before every acknowledgement) or an interval in ms between background fsyncs. */
+function fsyncPolicy(value: string): FsyncPolicy {
+  if (value === 'always') return { mode: 'always' };
+  const intervalMs = integer('fsync', value, 1, 3_600_000);
+  if (intervalMs === undefined)
+    throw new CliArgumentError('fsync', value, "must be 'always' or milliseconds");
+  return { mode: 'interval', intervalMs };
+}
+
 function parseCli(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
@@ -43,6 +53,7 @@ function parseCli(argv: string[]) {
       'advertised-host': { type: 'string' },
       partitions: { type: 'string' },
       'metrics-port': { type: 'string' },
+      fsync: { type: 'string', default: 'always' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -55,6 +66,7 @@ function parseCli(argv: string[]) {
     advertisedHost: values['advertised-host'],
     defaultPartitions: integer('partitions', values.partitions, 1, 10_000),
     metricsPort: integer('metrics-port', values['metrics-port'], 0, 65535),
+    fsync: fsyncPolicy(values.fsync ?? 'always'),
   };
 }
 
@@ -111,6 +123,7 @@ async function main(): Promise<void> {
     dataDir: args.dataDir,
     advertisedHost: args.advertisedHost,
     defaultPartitions: args.defaultPartitions,
+    fsync: args.fsync,
     logger,
   });
   const metricsServer =

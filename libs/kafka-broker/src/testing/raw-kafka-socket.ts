@@ -1,5 +1,9 @@
 import { connect, Socket } from 'node:net';
 
+import { FrameDecoder } from '../server/frame-decoder';
+
+const MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;
+
 export interface RawResponse {
   correlationId: number;
   body: Buffer;
@@ -11,13 +15,14 @@ export interface RawResponse {
  * connection closes exactly.
  */
 export class RawKafkaSocket {
-  private buffered = Buffer.alloc(0);
+  private readonly decoder = new FrameDecoder(MAX_RESPONSE_BYTES);
   private readonly responses: RawResponse[] = [];
   private waiter: (() => void) | null = null;
   private closedFlag = false;
   readonly closed: Promise<void>;
 
   private constructor(private readonly socket: Socket) {
+    socket.setNoDelay(true);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     void this.closed.then(() => {
       this.closedFlag = true;
@@ -25,17 +30,8 @@ export class RawKafkaSocket {
     });
     socket.on('error', () => undefined); // a reset by the broker is an expected outcome here
     socket.on('data', (chunk: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
-      while (
-        this.buffered.length >= 4 &&
-        this.buffered.length >= 4 + this.buffered.readInt32BE(0)
-      ) {
-        const size = this.buffered.readInt32BE(0);
-        this.responses.push({
-          correlationId: this.buffered.readInt32BE(4),
-          body: this.buffered.subarray(8, 4 + size),
-        });
-        this.buffered = this.buffered.subarray(4 + size);
+      for (const frame of this.decoder.push(chunk)) {
+        this.responses.push({ correlationId: frame.readInt32BE(0), body: frame.subarray(4) });
       }
       this.waiter?.();
     });
@@ -56,8 +52,8 @@ export class RawKafkaSocket {
   }
 
   /** Sends raw bytes as they are (no framing added). */
-  write(bytes: Buffer): void {
-    this.socket.write(bytes);
+  write(...chunks: Buffer[]): void {
+    for (const chunk of chunks) this.socket.write(chunk);
   }
 
   /** Frames a request: size, api key, version, correlation id, client id, body. */
