@@ -9,6 +9,10 @@ import type { LogManager } from '../storage';
 export class BrokerMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'api' | 'error_code'>;
+  private readonly requestChildren = new Map<
+    string,
+    { count: Counter.Internal; duration: Histogram.Internal<'api'> }
+  >();
   private readonly requestDuration: Histogram<'api'>;
   private readonly bytesIn: Counter<'topic'>;
   private readonly recordsIn: Counter<'topic'>;
@@ -106,8 +110,18 @@ export class BrokerMetrics {
   }
 
   requestCompleted(api: string, errorCode: number, seconds: number): void {
-    this.requests.inc({ api, error_code: String(errorCode) });
-    this.requestDuration.observe({ api }, seconds);
+    // Label children are cached: resolving labels costs more than the increment itself.
+    const key = `${api}/${errorCode}`;
+    let request = this.requestChildren.get(key);
+    if (!request) {
+      request = {
+        count: this.requests.labels(api, String(errorCode)),
+        duration: this.requestDuration.labels(api),
+      };
+      this.requestChildren.set(key, request);
+    }
+    request.count.inc();
+    request.duration.observe(seconds);
   }
 
   produced(topic: string, bytes: number, records: number): void {
