@@ -33,3 +33,16 @@ export function checkTags(tags: Record<string, string>): string | undefined {
   const issue = result.error.issues[0];
   return `tag ${JSON.stringify(String(issue.path[0] ?? ''))}: ${issue.message}`;
 }
+
+// String field values differ on every line, so the per-line check reads the contract's limits
+// instead of running the zod schema (which costs more than parsing the line itself).
+const MAX_TAG_KEY_LENGTH = TagsSchema.keyType.maxLength ?? Infinity;
+const MAX_TAG_VALUE_LENGTH = TagsSchema.valueType.maxLength ?? Infinity;
+
+/** One tag against `TagsSchema`'s length limits, worded like {@link checkTags}. */
+export function checkTag(key: string, value: string): string | undefined {
+  if (key.length > MAX_TAG_KEY_LENGTH || value.length > MAX_TAG_VALUE_LENGTH) {
+    return checkTags({ [key]: value });
+  }
+  return undefined;
+}

@@ -227,6 +227,9 @@ describe('line protocol parser', () => {
       expect(reasonOf('svc,host=h version="1.2.3"')).toBe(
         'no numeric or boolean field (string fields alone make no reading)',
       );
+      expect(reasonOf(`svc,host=h up=1,log="${'x'.repeat(257)}"`)).toMatch(
+        /^string field kept as tag: tag "log": /,
+      );
       expect(reasonOf('svc,host=h,version=x up=1,version="1.2.3"')).toBe(
         'string field "version" has the same name as a tag',
       );

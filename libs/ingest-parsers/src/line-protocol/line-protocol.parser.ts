@@ -1,6 +1,7 @@
+import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import type { RawReading } from '@sluice/contracts';
-import { checkTags } from '../identifier-validation';
+import { checkTag } from '../identifier-validation';
 import { digitsValue, integerDigitsToEpochMs, MAX_EPOCH_MS } from '../epoch-time';
 import type { ParsedPoint, ParseError } from '../parse-result';
 import { BodyLimitError } from './line-protocol.errors';
@@ -68,7 +69,7 @@ export class LineProtocolParser {
   parse(body: string | Buffer, request: LineProtocolRequestOptions = {}): LineProtocolParseResult {
     const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     if (bytes > this.limits.maxBytes) throw new BodyLimitError('bytes', this.limits.maxBytes);
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+    const text = typeof body === 'string' ? body : decodeBody(body);
     return this.createStream(request).scan(text, true);
   }
 
@@ -355,16 +356,15 @@ export class LineProtocolStream {
 
   private checkStringTags(): string | undefined {
     const seriesTags = (this.series as SeriesMapping).tags;
-    const tags: Record<string, string> = {};
     for (let s = 0; s < this.stringCount; s++) {
       const key = this.stringKeys[s];
       if (seriesTags !== undefined && Object.prototype.hasOwnProperty.call(seriesTags, key)) {
         return `string field ${JSON.stringify(key)} has the same name as a tag`;
       }
-      tags[key] = this.stringValues[s];
+      const problem = checkTag(key, this.stringValues[s]);
+      if (problem !== undefined) return `string field kept as tag: ${problem}`;
     }
-    const problem = checkTags(tags);
-    return problem === undefined ? undefined : `string field kept as tag: ${problem}`;
+    return undefined;
   }
 
   private addReading(text: string, keyStart: number, keyEnd: number, value: number): number {
@@ -538,6 +538,14 @@ export class LineProtocolStream {
     }
     return this.finishPoint(i, time);
   }
+}
+
+/**
+ * Bodies are almost always ASCII; decoding those as latin1 is a plain copy into a one-byte string
+ * and gives the same text as UTF-8 decoding, which has to validate every byte.
+ */
+function decodeBody(body: Buffer): string {
+  return isAscii(body) ? body.toString('latin1') : body.toString('utf8');
 }
 
 function emptyResult(): LineProtocolParseResult {
