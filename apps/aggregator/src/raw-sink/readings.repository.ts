@@ -1,7 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import type { Pool } from 'pg';
 
 export interface ReadingRow {
   tenant: string;
@@ -29,59 +26,21 @@ export class ReadingsRepository {
   constructor(private readonly pool: Pool) {}
 
   /**
-   * Inserts rows in ONE transaction, ignoring rows whose (tenant, device, metric, time) exists:
-   * replays and duplicates are dropped by the primary key. Returns how many rows were new.
+   * Inserts rows with ONE multi-row statement (one array per column through unnest), i.e. in one
+   * implicit transaction without BEGIN/COMMIT round trips: all rows or none. Rows whose (tenant,
+   * device, metric, time) exists are dropped by the primary key, so replays are harmless.
+   * Returns how many rows were new.
    */
   async insertBatch(rows: ReadonlyArray<ReadingRow>): Promise<number> {
     if (rows.length === 0) return 0;
-    const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      const inserted = await this.insertWithUnnest(client, rows);
-      await client.query('COMMIT');
-      return inserted;
+      return await this.insertWithUnnest(rows);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       throw new ReadingsWriteError('insertBatch', rows.length, error);
-    } finally {
-      client.release();
     }
   }
 
-  /** Same contract as insertBatch, via COPY into a staging table (kept for the benchmark). */
-  async insertBatchCopy(rows: ReadonlyArray<ReadingRow>): Promise<number> {
-    if (rows.length === 0) return 0;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(
-        `CREATE TEMP TABLE IF NOT EXISTS readings_staging (
-           tenant text, device text, metric text, t bigint, value double precision, unit text
-         ) ON COMMIT DELETE ROWS`,
-      );
-      await pipeline(
-        Readable.from(copyLines(rows)),
-        client.query(copyFrom('COPY readings_staging FROM STDIN')),
-      );
-      const result = await client.query(
-        `INSERT INTO readings (tenant, device, metric, time, value, unit)
-         SELECT tenant, device, metric, to_timestamp(t / 1000.0), value, unit FROM readings_staging
-         ON CONFLICT DO NOTHING`,
-      );
-      await client.query('COMMIT');
-      return result.rowCount ?? 0;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw new ReadingsWriteError('insertBatchCopy', rows.length, error);
-    } finally {
-      client.release();
-    }
-  }
-
-  private async insertWithUnnest(
-    client: PoolClient,
-    rows: ReadonlyArray<ReadingRow>,
-  ): Promise<number> {
+  private async insertWithUnnest(rows: ReadonlyArray<ReadingRow>): Promise<number> {
     const tenants: string[] = [];
     const devices: string[] = [];
     const metrics: string[] = [];
@@ -98,7 +57,7 @@ export class ReadingsRepository {
     }
     // Times travel as float8 ms: to_timestamp(float8) keeps microseconds, so ms are exact, and
     // float division is several times cheaper than the numeric one `bigint / 1000.0` would be.
-    const result = await client.query(
+    const result = await this.pool.query(
       `INSERT INTO readings (tenant, device, metric, time, value, unit)
        SELECT tenant, device, metric, to_timestamp(t / 1000), value, unit
          FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[])
@@ -108,26 +67,4 @@ export class ReadingsRepository {
     );
     return result.rowCount ?? 0;
   }
-}
-
-function* copyLines(rows: ReadonlyArray<ReadingRow>): Generator<string> {
-  // Identifiers are validated by the contracts (no tabs, newlines or backslashes); units are free
-  // text, so they are escaped for COPY's text format.
-  let chunk = '';
-  for (const row of rows) {
-    const unit = row.unit === undefined ? '\\N' : escapeCopy(row.unit);
-    chunk += `${row.tenant}\t${row.device}\t${row.metric}\t${row.time}\t${row.value}\t${unit}\n`;
-    if (chunk.length > 64 * 1024) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
-
-function escapeCopy(text: string): string {
-  return text.replace(
-    /[\\\t\n\r]/g,
-    (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] ?? c,
-  );
 }
