@@ -152,11 +152,12 @@ function report(phase: PhaseResult): Record<string, string> {
   };
 }
 
-function messagesOf(batch: number): Array<{ key: string; value: string }> {
+/** Values are Buffers, as a service serialising JSON would hand them over (kafkajs copies strings). */
+function messagesOf(batch: number): Array<{ key: Buffer; value: Buffer }> {
   const payload = 'x'.repeat(RECORD_BYTES - 20);
   return Array.from({ length: Math.min(BATCH, RECORDS - batch * BATCH) }, (_, i) => ({
-    key: `k${i % 10}`,
-    value: `${String(batch * BATCH + i).padStart(12, '0')}${payload}`,
+    key: Buffer.from(`k${i % 10}`),
+    value: Buffer.from(`${String(batch * BATCH + i).padStart(12, '0')}${payload}`),
   }));
 }
 
