@@ -1,10 +1,16 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { KafkaModule } from '@sluice/kafka';
 import { CleanTelemetryConsumer } from './telemetry-intake/clean-telemetry.consumer';
 
 /** Programs and actuator commands (actuator issue); for now the clean-stream consumer only. */
-@Module({
-  imports: [KafkaModule.forRoot({ clientId: 'actuator-controller' })],
-  providers: [CleanTelemetryConsumer],
-})
-export class ActuatorControllerModule {}
+@Module({})
+export class ActuatorControllerModule {
+  /** `env` carries the KAFKA_* variables (tests pass their own broker). */
+  static forRoot(env: NodeJS.ProcessEnv = process.env): DynamicModule {
+    return {
+      module: ActuatorControllerModule,
+      imports: [KafkaModule.forRoot({ clientId: 'actuator-controller', env })],
+      providers: [CleanTelemetryConsumer],
+    };
+  }
+}

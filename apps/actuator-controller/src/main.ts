@@ -8,7 +8,7 @@ const config = loadConfig(
   process.env,
   'actuator-controller',
 );
-void bootstrapService(ActuatorControllerModule, {
+void bootstrapService(ActuatorControllerModule.forRoot(), {
   name: 'actuator-controller',
   port: config.PORT,
   host: config.HOST,

@@ -8,7 +8,7 @@ const config = loadConfig(
   process.env,
   'notifier',
 );
-void bootstrapService(NotifierModule, {
+void bootstrapService(NotifierModule.forRoot(), {
   name: 'notifier',
   port: config.PORT,
   host: config.HOST,
