@@ -1,12 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildHeaders, encodeRecord, type CleanReadingBatch } from '@sluice/contracts';
 import { createPgPool, runMigrations } from '@sluice/db';
 import { createKafka, ensureTopics, KafkaProducer, type Kafka } from '@sluice/kafka';
-import { startBroker, type EmbeddedBroker } from '@sluice/kafka-broker';
 import { readWindows } from '@sluice/speed-layer';
-import { spawnService, uniqueName, waitFor, type SpawnedService } from '@sluice/testing';
+import {
+  spawnService,
+  startTestBroker,
+  uniqueName,
+  waitFor,
+  type SpawnedService,
+  type TestBroker,
+} from '@sluice/testing';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 
@@ -21,8 +24,7 @@ describe('aggregator killed with SIGKILL mid-stream', () => {
   const schema = uniqueName('test_agg_crash');
   const keyPrefix = `${uniqueName('test_agg_crash')}:`;
   const topic = uniqueName('clean');
-  let dataDir: string;
-  let broker: EmbeddedBroker;
+  let broker: TestBroker;
   let kafka: Kafka;
   let producer: KafkaProducer;
   let pool: Pool;
@@ -31,9 +33,8 @@ describe('aggregator killed with SIGKILL mid-stream', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'sluice-agg-crash-'));
-    broker = await startBroker({ port: 0, dataDir, fsync: { mode: 'interval', intervalMs: 100 } });
-    kafka = createKafka({ brokers: [broker.address], clientId: 'aggregator-crash-test' });
+    broker = await startTestBroker({ fsync: { mode: 'interval', intervalMs: 100 } });
+    kafka = createKafka({ brokers: broker.brokers, clientId: 'aggregator-crash-test' });
     await ensureTopics(kafka, [{ topic, partitions: 3 }]);
     producer = new KafkaProducer(kafka);
     await producer.connect();
@@ -41,7 +42,7 @@ describe('aggregator killed with SIGKILL mid-stream', () => {
     pool = createPgPool({ url: DATABASE_URL, schema });
     redis = new Redis(REDIS_URL, { keyPrefix });
     env = {
-      KAFKA_BROKERS: broker.address,
+      KAFKA_BROKERS: broker.brokers.join(','),
       DATABASE_URL,
       DATABASE_SCHEMA: schema,
       REDIS_URL,
@@ -72,7 +73,6 @@ describe('aggregator killed with SIGKILL mid-stream', () => {
       await redis.quit();
     }
     await broker?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const storedRows = async (): Promise<number> =>

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@sluice/config';
@@ -23,9 +20,8 @@ import {
   type ConsumedMessage,
   type Kafka,
 } from '@sluice/kafka';
-import { startBroker, type EmbeddedBroker } from '@sluice/kafka-broker';
 import { readLatest, readWindows } from '@sluice/speed-layer';
-import { uniqueName, waitFor } from '@sluice/testing';
+import { startTestBroker, uniqueName, waitFor, type TestBroker } from '@sluice/testing';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { aggregatorEnvSchema } from './aggregator.config';
@@ -44,8 +40,7 @@ describe('aggregator through the embedded broker', () => {
     dlq: uniqueName('dlq'),
     aggregates: uniqueName('agg'),
   };
-  let dataDir: string;
-  let broker: EmbeddedBroker;
+  let broker: TestBroker;
   let kafka: Kafka;
   let producer: KafkaProducer;
   let pool: Pool;
@@ -55,9 +50,8 @@ describe('aggregator through the embedded broker', () => {
   const seen: Record<'dlq' | 'aggregates', ConsumedMessage[]> = { dlq: [], aggregates: [] };
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'sluice-aggregator-test-'));
-    broker = await startBroker({ port: 0, dataDir, fsync: { mode: 'interval', intervalMs: 100 } });
-    kafka = createKafka({ brokers: [broker.address], clientId: 'aggregator-test' });
+    broker = await startTestBroker({ fsync: { mode: 'interval', intervalMs: 100 } });
+    kafka = createKafka({ brokers: broker.brokers, clientId: 'aggregator-test' });
     await ensureTopics(kafka, [
       { topic: topics.clean, partitions: 2 },
       { topic: topics.dlq, partitions: 1 },
@@ -79,7 +73,7 @@ describe('aggregator through the embedded broker', () => {
     await observer.start();
 
     const env = {
-      KAFKA_BROKERS: broker.address,
+      KAFKA_BROKERS: broker.brokers.join(','),
       DATABASE_URL,
       DATABASE_SCHEMA: schema,
       REDIS_URL,
@@ -117,7 +111,6 @@ describe('aggregator through the embedded broker', () => {
       await redis.quit();
     }
     await broker?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const cleanRecord = (batch: CleanReadingBatch) => ({

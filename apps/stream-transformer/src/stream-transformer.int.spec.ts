@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@sluice/config';
@@ -23,8 +20,7 @@ import {
   type ConsumedMessage,
   type Kafka,
 } from '@sluice/kafka';
-import { startBroker, type EmbeddedBroker } from '@sluice/kafka-broker';
-import { uniqueName, waitFor } from '@sluice/testing';
+import { startTestBroker, uniqueName, waitFor, type TestBroker } from '@sluice/testing';
 import type { Pool } from 'pg';
 import { transformerEnvSchema } from './stream-transformer.config';
 import { StreamTransformerModule } from './stream-transformer.module';
@@ -39,8 +35,7 @@ describe('stream-transformer through the embedded broker', () => {
     clean: uniqueName('clean'),
     dlq: uniqueName('dlq'),
   };
-  let dataDir: string;
-  let broker: EmbeddedBroker;
+  let broker: TestBroker;
   let kafka: Kafka;
   let producer: KafkaProducer;
   let pool: Pool;
@@ -52,9 +47,8 @@ describe('stream-transformer through the embedded broker', () => {
   };
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'sluice-transformer-test-'));
-    broker = await startBroker({ port: 0, dataDir, fsync: { mode: 'interval', intervalMs: 100 } });
-    kafka = createKafka({ brokers: [broker.address], clientId: 'transformer-test' });
+    broker = await startTestBroker({ fsync: { mode: 'interval', intervalMs: 100 } });
+    kafka = createKafka({ brokers: broker.brokers, clientId: 'transformer-test' });
     await ensureTopics(kafka, [
       { topic: topics.raw, partitions: 2 },
       { topic: topics.clean, partitions: 2 },
@@ -81,7 +75,7 @@ describe('stream-transformer through the embedded broker', () => {
     await observer.start();
 
     const env = {
-      KAFKA_BROKERS: broker.address,
+      KAFKA_BROKERS: broker.brokers.join(','),
       DATABASE_URL,
       DATABASE_SCHEMA: schema,
       TRANSFORMER_GROUP_ID: uniqueName('transformer'),
@@ -109,7 +103,6 @@ describe('stream-transformer through the embedded broker', () => {
     await pool?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await pool?.end();
     await broker?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const rawBatch = (device: string, readings: unknown[]) => ({
