@@ -466,7 +466,7 @@ class ProgramChecker {
     if (this.devices) {
       if (device === undefined) {
         if (this.devices.length === 1) resolved = this.devices[0];
-        else if (deviceField === 'device') {
+        else if (deviceField === 'device' && this.devices.length > 1) {
           this.add(
             [...path, deviceField],
             'missing_field',

@@ -2,14 +2,16 @@ import { closest, distance } from 'fastest-levenshtein';
 
 /**
  * The closest candidate to a misspelt name, when it is close enough to be what was meant: at most
- * a third of the name's characters differ (and at least one may), so "temprature" suggests
- * "temperature" but "x" does not suggest "humidity".
+ * a third of the characters differ (at least two, so a swapped pair like "esle" → "else" counts;
+ * one for names of one or two characters), so "temprature" suggests "temperature" but "x" does
+ * not suggest "humidity".
  */
 export function suggest(name: string, candidates: Iterable<string>): string | null {
   const list = [...candidates];
   if (list.length === 0 || name.length === 0) return null;
   const best = closest(name, list);
-  const allowed = Math.max(1, Math.floor(Math.max(name.length, best.length) / 3));
+  const longest = Math.max(name.length, best.length);
+  const allowed = longest <= 2 ? 1 : Math.max(2, Math.floor(longest / 3));
   return distance(name, best) <= allowed && best !== name ? best : null;
 }
 
