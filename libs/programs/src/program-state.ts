@@ -48,6 +48,8 @@ export interface ProgramState {
   readonly issued: Readonly<Record<string, IssuedCommand>>;
   /** Pulse and alert leaf path → since when it has been decided (edge detection). */
   readonly active: Readonly<Record<string, number>>;
+  /** Alert leaf path → how many times it was raised: with the version, a stable idempotency key. */
+  readonly alerts: Readonly<Record<string, number>>;
 }
 
 export function initialState(program: Pick<Program, 'id' | 'version'>): ProgramState {
@@ -60,6 +62,7 @@ export function initialState(program: Pick<Program, 'id' | 'version'>): ProgramS
     latches: {},
     issued: {},
     active: {},
+    alerts: {},
   };
 }
 

@@ -140,6 +140,7 @@ function forVersion(state: ProgramState, program: Program): ProgramState {
     holds: {},
     latches: {},
     active: {},
+    alerts: {},
   };
 }
 
@@ -325,6 +326,7 @@ export function evaluate(
   const traceDecisions: TraceDecision[] = [];
   const issued: Record<string, IssuedCommand> = { ...current.issued };
   const active: Record<string, number> = {};
+  const alerts: Record<string, number> = { ...current.alerts };
   const desired: Record<string, DesiredCommand> = {};
   const base = {
     programId: program.id,
@@ -346,6 +348,8 @@ export function evaluate(
         outcome: since === undefined ? 'issued' : 'still_active',
       });
       if (since === undefined) {
+        const raised = (alerts[leaf.path] ?? 0) + 1;
+        alerts[leaf.path] = raised;
         actions.push({
           ...base,
           kind: 'alert',
@@ -353,7 +357,7 @@ export function evaluate(
           message: alert.message,
           reason: reasonFor(decision, ctx),
           path: leaf.path,
-          idempotencyKey: `${program.id}:v${program.version}:alert:${leaf.path}:${now}`,
+          idempotencyKey: `${program.id}:v${program.version}:alert:${leaf.path}:${raised}`,
         });
       }
       continue;
@@ -432,6 +436,7 @@ export function evaluate(
       latches,
       issued,
       active,
+      alerts,
     },
     actions,
     desired,

@@ -1,6 +1,6 @@
 /** Builders shared by this lib's specs (not exported from the package). */
 import { parseProgram } from './program.validator';
-import type { Program, ProgramDefinition } from './program.schema';
+import type { Program } from './program.schema';
 import {
   evaluate,
   type ProgramAction,
@@ -14,7 +14,8 @@ export const T0 = Date.UTC(2024, 5, 3, 8, 0, 0);
 export const SECOND = 1_000;
 export const MINUTE = 60_000;
 
-export function makeProgram(overrides: Partial<ProgramDefinition>): Program {
+/** A valid program from JSON overrides (validated, so specs may write plain JSON). */
+export function makeProgram(overrides: Record<string, unknown>): Program {
   return parseProgram({
     id: 'p1',
     version: 1,
