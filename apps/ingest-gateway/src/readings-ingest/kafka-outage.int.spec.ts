@@ -20,9 +20,10 @@ async function freePort(): Promise<number> {
  * The broker in a child process, so the outage is a real crash (SIGKILL): connections reset,
  * nothing listening any more.
  */
-async function spawnBroker(): Promise<{ address: string; process: ChildProcess; dataDir: string }> {
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'gateway-outage-broker-'));
+async function spawnBroker(
+  port: number,
+  dataDir: string,
+): Promise<{ address: string; process: ChildProcess; dataDir: string }> {
   const child = spawn(
     process.execPath,
     [
@@ -52,7 +53,10 @@ describe('POST /api/v1/readings when Kafka is down', () => {
   let key: string;
 
   beforeAll(async () => {
-    broker = await spawnBroker();
+    broker = await spawnBroker(
+      await freePort(),
+      await mkdtemp(join(tmpdir(), 'gateway-outage-broker-')),
+    );
     gw = await startTestGateway({
       brokers: [broker.address],
       env: { KAFKA_PRODUCE_TIMEOUT_MS: '3000', INGEST_RETRY_AFTER_S: '7' },
@@ -62,8 +66,8 @@ describe('POST /api/v1/readings when Kafka is down', () => {
   }, 90_000);
 
   afterAll(async () => {
-    broker?.process.kill('SIGKILL');
     await gw?.stop();
+    broker?.process.kill('SIGKILL');
     if (broker) await rm(broker.dataDir, { recursive: true, force: true });
   }, 30_000);
 
@@ -76,7 +80,7 @@ describe('POST /api/v1/readings when Kafka is down', () => {
       }),
     });
 
-  it('answers 202 while the broker is up, then 503 with Retry-After within the produce timeout', async () => {
+  it('answers 202 while the broker is up, 503 with Retry-After while it is down, 202 once it is back', async () => {
     expect((await post()).status).toBe(202);
 
     broker.process.kill('SIGKILL');
@@ -94,5 +98,13 @@ describe('POST /api/v1/readings when Kafka is down', () => {
     });
     // bounded by KAFKA_PRODUCE_TIMEOUT_MS (3 s) plus slack, not by kafkajs' own retry budget
     expect(Date.now() - started).toBeLessThan(8_000);
-  }, 30_000);
+
+    // Same port and data: the gateway's clients reconnect by themselves.
+    broker = await spawnBroker(Number(broker.address.split(':')[1]), broker.dataDir);
+    await waitFor(async () => (await post()).status === 202, {
+      message: 'accepted again after the broker returned',
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
+  }, 60_000);
 });
