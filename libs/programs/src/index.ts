@@ -53,7 +53,7 @@ export {
   type CommandName,
   type CommandParams,
 } from './program-state';
-export { ProgramCompileError } from './program.compiler';
+export { ProgramCompileError, needsTicks } from './program.compiler';
 export { dryRun, type DryRunOptions, type DryRunStep, type StoredReading } from './dry-run';
 export { parseDuration, formatDuration } from './duration.parser';
 export {

@@ -364,3 +364,22 @@ export function compileProgram(program: Program): CompiledProgram {
   }
   return result;
 }
+
+/**
+ * Whether the program's verdict can change with time alone (`for`, schedules, cron, windows,
+ * staleAfter): only such programs need the controller's ticks; the others change only on readings.
+ */
+export function needsTicks(program: Program): boolean {
+  const compiled = compileProgram(program);
+  return (
+    compiled.staleMs !== null ||
+    compiled.conditions.some(
+      (c) =>
+        c.forMs !== null ||
+        c.kind === 'schedule' ||
+        c.kind === 'cron' ||
+        (c.kind === 'compare' && c.left.aggregate !== undefined) ||
+        (c.kind === 'hysteresis' && c.source.aggregate !== undefined),
+    )
+  );
+}

@@ -14,6 +14,7 @@ import {
   thresholdCutoffTemplate,
 } from './program.templates';
 import { parseProgram } from './program.validator';
+import { needsTicks } from './program.compiler';
 
 const target = { id: 'tpl', tenant: 'acme', owner: 'ops', device: 'dev-1', actuator: 'act-1' };
 const templates = {
@@ -116,5 +117,14 @@ describe('published JSON Schema', () => {
       }),
     ).toBe(false);
     expect(validate({ ...templates.thermostat, extra: true })).toBe(false);
+  });
+});
+
+describe('needsTicks', () => {
+  it('is true only for programs whose verdict can change without a reading', () => {
+    expect(needsTicks(parseProgram(templates.thermostat))).toBe(false);
+    expect(needsTicks(parseProgram(templates.schedule))).toBe(true);
+    expect(needsTicks(parseProgram(templates.cutoff))).toBe(true);
+    expect(needsTicks(parseProgram(templates.idle))).toBe(true);
   });
 });
