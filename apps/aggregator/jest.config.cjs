@@ -1,5 +1,5 @@
 module.exports = {
-  ...require('../../libs/testing/jest.esm-preset.cjs'),
+  ...require('../../jest.preset.cjs'),
   displayName: 'aggregator',
   rootDir: __dirname,
 };
