@@ -96,7 +96,7 @@ class KafkaHealthRegistration {
 @Module({})
 export class KafkaModule {
   static forRoot(options: KafkaModuleOptions): DynamicModule {
-    const config = loadConfig(kafkaModuleEnv, options.env ?? process.env);
+    const config = loadConfig(kafkaModuleEnv, options.env ?? process.env, options.clientId);
     const kafka = createKafka({
       brokers: config.KAFKA_BROKERS,
       clientId: config.KAFKA_CLIENT_ID ?? options.clientId,

@@ -6,3 +6,4 @@ export {
 } from './bootstrap-service';
 export { installCrashHandlers } from './crash-handlers';
 export { installGracefulShutdown, type GracefulShutdownOptions } from './graceful-shutdown';
+export { runService, CONFIG_ERROR_EXIT_CODE } from './run-service';
