@@ -1,9 +1,9 @@
-// Cross-service suites: they start real pipelines (child processes), so they run one at a time.
+// Cross-service suites: they start real pipelines (child processes). Their long per-test timeout
+// is set in the spec files with jest.setTimeout, because `testTimeout` is a global option that the
+// root multi-project run (npm test) ignores in project configs.
 module.exports = {
   ...require('../jest.preset.cjs'),
   displayName: 'e2e',
   rootDir: __dirname,
   testMatch: ['**/*.e2e.spec.ts'],
-  testTimeout: 300_000,
-  maxWorkers: 1,
 };

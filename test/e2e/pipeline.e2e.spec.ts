@@ -13,6 +13,9 @@ import {
 
 const WINDOW_MS = 60_000;
 
+// Starts a whole pipeline and restarts services: minutes, not the default 5 s.
+jest.setTimeout(300_000);
+
 async function countRows(env: E2eEnvironment, devicePrefix: string): Promise<number> {
   const { rows } = await env.pool.query<{ n: string }>(
     'SELECT count(*) AS n FROM readings WHERE tenant = $1 AND device LIKE $2',
