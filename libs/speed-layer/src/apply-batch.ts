@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { speedLayerPipeline } from './speed-layer.commands';
+import { keyPrefixOf, speedLayerPipeline } from './speed-layer.commands';
 import { SpeedLayerError } from './speed-layer.errors';
 import { SpeedLayerKeys, windowStartOf } from './speed-layer.keys';
 import { validateSpeedLayerSettings, type SpeedLayerSettings } from './speed-layer.settings';
@@ -55,10 +55,13 @@ interface WindowGroup {
   readings: PackedReading[];
 }
 
+/** Records per Lua call: amortises the per-command cost while keeping each call short in Redis. */
+const RECORDS_PER_CALL = 250;
+
 /**
- * Applies clean records to the speed layer: one Lua call per record (fence check, windows and latest
- * values in one atomic step), all calls of the given batches in ONE pipeline round trip. Calls for
- * the same device run in order, so several records of one device in a batch are fenced correctly.
+ * Applies clean records to the speed layer: per record, fence check, windows and latest values in
+ * one atomic step; records go in chunks of Lua calls, all calls of the given batches in ONE
+ * pipeline round trip. Records run in order, so several records of one device are fenced correctly.
  *
  * Readings for windows closed longer ago than the allowed lateness are not applied; they are put in
  * the too-late outbox in the same atomic step, so a crash cannot lose their DLQ record.
@@ -72,59 +75,74 @@ export async function applyBatch(
   if (batches.length === 0) return [];
   validateSpeedLayerSettings(settings);
   const pipeline = speedLayerPipeline(redis);
-  for (const batch of batches) {
-    const groups = groupByWindow(batch, settings.windowMs);
-    const keys = [
-      SpeedLayerKeys.fence(batch.tenant, batch.device),
-      SpeedLayerKeys.latest(batch.tenant, batch.device),
+  const prefix = keyPrefixOf(redis);
+  for (let from = 0; from < batches.length; from += RECORDS_PER_CALL) {
+    const records = batches
+      .slice(from, from + RECORDS_PER_CALL)
+      .map((batch) => encode(batch, settings));
+    pipeline.sluiceSpeedApply(
       SpeedLayerKeys.openWindows(),
       SpeedLayerKeys.tooLateOutbox(),
-      ...groups.map((group) => group.key),
-    ];
-    const context: TooLateContext = {
-      tenant: batch.tenant,
-      device: batch.device,
-      rawPartition: batch.rawPartition,
-      rawOffset: batch.rawOffset,
-      origin: batch.origin,
-    };
-    const args: Array<string | number> = [
-      batch.rawPartition,
-      batch.rawOffset,
+      prefix,
       nowMs,
       settings.allowedLatenessMs,
       settings.retentionMs,
-      batch.tenant,
-      batch.device,
-      JSON.stringify(latestPerMetric(batch.readings)),
-      JSON.stringify(context),
-    ];
-    for (const group of groups) {
-      args.push(
-        group.key,
-        group.metric,
-        group.windowStart,
-        group.windowStart + settings.windowMs,
-        JSON.stringify(group.readings),
-      );
-    }
-    pipeline.sluiceSpeedApply(keys.length, ...keys, ...args);
+      JSON.stringify(records),
+    );
   }
 
   const results = await pipeline.exec();
   if (!results) throw new SpeedLayerError('applyBatch', `${batches.length} batches`, 'no reply');
-  return results.map(([error, reply], index) => {
-    const batch = batches[index];
+  const outcomes: ApplyOutcome[] = [];
+  results.forEach(([error, reply], call) => {
     if (error) {
+      const first = batches[call * RECORDS_PER_CALL];
+      const last = batches[Math.min(batches.length, (call + 1) * RECORDS_PER_CALL) - 1];
       throw new SpeedLayerError(
         'applyBatch',
-        `${batch.tenant}/${batch.device} raw ${batch.rawPartition}:${batch.rawOffset}`,
+        `records ${first.tenant}/${first.device} raw ${first.rawPartition}:${first.rawOffset} .. ` +
+          `${last.tenant}/${last.device} raw ${last.rawPartition}:${last.rawOffset}`,
         error,
       );
     }
-    const [applied, readingsApplied, readingsTooLate] = reply as [number, number, number];
-    return { applied: applied === 1, readingsApplied, readingsTooLate };
+    const flat = reply as number[];
+    for (let i = 0; i < flat.length; i += 3) {
+      outcomes.push({
+        applied: flat[i] === 1,
+        readingsApplied: flat[i + 1],
+        readingsTooLate: flat[i + 2],
+      });
+    }
   });
+  return outcomes;
+}
+
+/** One record in the script's JSON layout (see APPLY_BATCH_LUA). */
+function encode(batch: DeviceBatch, settings: SpeedLayerSettings): unknown[] {
+  const context: TooLateContext = {
+    tenant: batch.tenant,
+    device: batch.device,
+    rawPartition: batch.rawPartition,
+    rawOffset: batch.rawOffset,
+    origin: batch.origin,
+  };
+  return [
+    SpeedLayerKeys.fence(batch.tenant, batch.device),
+    SpeedLayerKeys.latest(batch.tenant, batch.device),
+    String(batch.rawPartition),
+    batch.rawOffset,
+    batch.tenant,
+    batch.device,
+    latestPerMetric(batch.readings),
+    JSON.stringify(context),
+    groupByWindow(batch, settings.windowMs).map((group) => [
+      group.key,
+      group.metric,
+      String(group.windowStart),
+      String(group.windowStart + settings.windowMs),
+      JSON.stringify(group.readings),
+    ]),
+  ];
 }
 
 function groupByWindow(batch: DeviceBatch, windowMs: number): WindowGroup[] {

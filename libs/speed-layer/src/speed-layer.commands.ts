@@ -5,7 +5,7 @@ type RedisArg = string | number;
 
 /** The script commands defineCommand adds to a client and to its pipelines. */
 interface SpeedLayerCommander<Context extends { type: 'default' | 'pipeline' }> {
-  sluiceSpeedApply(numKeys: number, ...args: RedisArg[]): Result<[number, number, number], Context>;
+  sluiceSpeedApply(...args: RedisArg[]): Result<number[], Context>;
   sluiceSpeedClaim(...args: RedisArg[]): Result<Array<string | string[]>, Context>;
 }
 
@@ -20,8 +20,7 @@ const prepared = new WeakSet<Redis>();
  */
 export function speedLayerCommands(redis: Redis): SpeedLayerRedis {
   if (!prepared.has(redis)) {
-    // Apply: key count varies with the windows touched, so it is passed per call.
-    redis.defineCommand('sluiceSpeedApply', { lua: APPLY_BATCH_LUA });
+    redis.defineCommand('sluiceSpeedApply', { lua: APPLY_BATCH_LUA, numberOfKeys: 2 });
     redis.defineCommand('sluiceSpeedClaim', { lua: CLAIM_CLOSED_WINDOWS_LUA, numberOfKeys: 1 });
     prepared.add(redis);
   }
