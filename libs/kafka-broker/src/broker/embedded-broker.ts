@@ -143,8 +143,9 @@ export async function startBroker(opts: BrokerOptions): Promise<EmbeddedBroker> 
     const listenerClosed = server.stopAccepting();
     deps.appends.wakeAll();
     groups.shutdown();
-    await server.drainConnections(opts.shutdownTimeoutMs ?? 5_000);
-    await listenerClosed;
+    const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 5_000;
+    await server.drainConnections(shutdownTimeoutMs);
+    await server.awaitClosed(listenerClosed, shutdownTimeoutMs);
     await retention.idle();
     await Promise.all([logs.close(), offsets.close()]);
     logger.info({ address }, 'kafka broker stopped');

@@ -84,8 +84,12 @@ export class KafkaConnection {
   close(reason: CloseReason): void {
     if (this.closed) return;
     this.closed = true;
-    if (reason === 'shutdown') this.socket.end();
-    else this.socket.destroy();
+    if (reason === 'shutdown') {
+      // drain() paused the socket: resume it (later data is dropped, we are closed) so the
+      // client's FIN is read and the socket closes instead of staying half-open forever.
+      this.socket.resume();
+      this.socket.end();
+    } else this.socket.destroy();
     this.onClose(this, reason);
     this.closedResolve();
   }

@@ -17,6 +17,8 @@ export interface KafkaServerEvents {
 export class KafkaServer {
   private readonly server: Server;
   private readonly connections = new Set<KafkaConnection>();
+  /** Every socket until it is fully closed (a connection leaves `connections` on close()). */
+  private readonly sockets = new Set<Socket>();
   private nextConnectionId = 1;
 
   constructor(
@@ -49,6 +51,27 @@ export class KafkaServer {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
+  /**
+   * Waits for the listener to close (it does once every socket has closed). A client that never
+   * answers our FIN would hold it forever, so sockets still open after `timeoutMs` are destroyed.
+   */
+  async awaitClosed(listenerClosed: Promise<void>, timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const outcome = await Promise.race([listenerClosed, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.logger.warn(
+        { open: this.sockets.size },
+        'sockets did not close in time, destroying them',
+      );
+      for (const socket of this.sockets) socket.destroy();
+      await listenerClosed;
+    }
+  }
+
   /** Lets every connection finish its accepted requests, then closes it. */
   async drainConnections(timeoutMs: number): Promise<void> {
     const drained = Promise.all([...this.connections].map((c) => c.drain()));
@@ -68,6 +91,8 @@ export class KafkaServer {
   }
 
   private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
     const conn = new KafkaConnection(
       socket,
       {
