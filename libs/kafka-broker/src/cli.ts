@@ -2,6 +2,9 @@
  * Standalone embedded broker: `npm run broker -- --port 9092 --data-dir ./data/broker`.
  * Logs JSON (pino) and stops cleanly on SIGINT/SIGTERM.
  */
+// Must stay the first import: it sizes libuv's thread pool before anything uses it.
+import './uv-threadpool.setup';
+
 import { createServer, Server } from 'node:http';
 import { parseArgs } from 'node:util';
 
