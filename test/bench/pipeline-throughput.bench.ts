@@ -6,8 +6,13 @@
  * Latency of a reading = its row's `ingested_at` (the raw sink's transaction time) minus the moment
  * the gateway acknowledged the POST that carried it. Env: BENCH_READINGS (default 1,000,000),
  * BENCH_DEVICES (1000), BENCH_BATCH (5000 readings per POST), BENCH_CONCURRENCY (4 POSTs in flight).
+ * Also prints each service's CPU time over the run (Linux /proc): on a shared 2-core machine the
+ * readings/s figure moves with the neighbours' load, CPU µs per reading does not.
  */
+import { readFileSync } from 'node:fs';
 import { E2eEnvironment, E2E_TENANT } from '../support/e2e-environment';
+
+const SERVICES = ['ingest-gateway', 'stream-transformer', 'aggregator'] as const;
 
 const total = Number(process.env.BENCH_READINGS ?? 1_000_000);
 const deviceCount = Number(process.env.BENCH_DEVICES ?? 1000);
@@ -18,6 +23,19 @@ const readingsPerBatch = perDevicePerBatch * deviceCount;
 const batchCount = Math.ceil(total / readingsPerBatch);
 // Reading time encodes its batch: time = base + batch * SLOT + k, so a row maps back to the POST.
 const SLOT_MS = perDevicePerBatch + 1;
+
+/** user+system CPU seconds of a process so far; undefined where /proc is not available. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -57,6 +75,8 @@ async function main(): Promise<void> {
       `posting ${expected} readings in ${batchCount} POSTs of ${readingsPerBatch} (${concurrency} in flight) ...`,
     );
 
+    const pidOf = (name: string) => env.pipeline.service(name).process.pid;
+    const cpuBefore = SERVICES.map((name) => cpuSeconds(pidOf(name)));
     const ackAt = new Array<number>(batchCount);
     const started = Date.now();
     let next = 0;
@@ -98,6 +118,14 @@ async function main(): Promise<void> {
       process.stdout.write(`\r  stored ${stored} / ${expected}`);
     }
     process.stdout.write('\n');
+    const cpu = SERVICES.map((name, i) => {
+      const after = cpuSeconds(pidOf(name));
+      const before = cpuBefore[i];
+      if (after === undefined || before === undefined) return `${name} n/a`;
+      const seconds = after - before;
+      return `${name} ${seconds.toFixed(1)} s (${((seconds * 1e6) / expected).toFixed(1)} µs/reading)`;
+    });
+    console.log(`CPU over the run: ${cpu.join(', ')}`);
 
     const { rows } = await env.pool.query<{ t: string; s: string }>(
       `SELECT (extract(epoch FROM time) * 1000)::bigint AS t, (extract(epoch FROM ingested_at) * 1000)::bigint AS s
