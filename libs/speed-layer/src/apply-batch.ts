@@ -146,14 +146,22 @@ function encode(batch: DeviceBatch, settings: SpeedLayerSettings): unknown[] {
 }
 
 function groupByWindow(batch: DeviceBatch, windowMs: number): WindowGroup[] {
-  const groups = new Map<string, WindowGroup>();
+  // Looked up by metric then window start, so no key string is built per reading (only per group).
+  const byMetric = new Map<string, Map<number, WindowGroup>>();
+  const groups: WindowGroup[] = [];
   for (const reading of batch.readings) {
     const windowStart = windowStartOf(reading.time, windowMs);
-    const key = SpeedLayerKeys.window(batch.tenant, batch.device, reading.metric, windowStart);
-    let group = groups.get(key);
+    let byStart = byMetric.get(reading.metric);
+    if (!byStart) {
+      byStart = new Map();
+      byMetric.set(reading.metric, byStart);
+    }
+    let group = byStart.get(windowStart);
     if (!group) {
+      const key = SpeedLayerKeys.window(batch.tenant, batch.device, reading.metric, windowStart);
       group = { key, metric: reading.metric, windowStart, readings: [] };
-      groups.set(key, group);
+      byStart.set(windowStart, group);
+      groups.push(group);
     }
     group.readings.push(
       reading.unit === undefined
@@ -161,7 +169,7 @@ function groupByWindow(batch: DeviceBatch, windowMs: number): WindowGroup[] {
         : [reading.time, reading.value, reading.unit],
     );
   }
-  return [...groups.values()];
+  return groups;
 }
 
 /**
