@@ -109,5 +109,5 @@ describe('committed offset store', () => {
     for (let i = 1500 - 12; i < 1500; i++) {
       expect(store.fetch(`group-${i % 3}`, 't', i % 4)).toEqual({ offset: BigInt(i), metadata });
     }
-  });
+  }, 30_000); // 1,500 fsynced commits: seconds when the suite runs in parallel on 2 cores
 });
