@@ -94,7 +94,13 @@ export class Pipeline {
       name: 'kafka-broker',
       entry: 'libs/kafka-broker/src/cli.ts',
       args: ['--port', String(port), '--data-dir', dataDir],
-      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+      // Set before the process starts: SWC's compile cache can start libuv's pool (4 threads by
+      // default) before cli.ts runs, and fsync-per-batch needs more threads than that.
+      env: {
+        ...process.env,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+        UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
+      },
       logFile: join(this.options.dataDir, 'logs', 'kafka-broker.log'),
       onLine: (line) => this.options.onLine?.('kafka-broker', line),
     });
