@@ -5,5 +5,7 @@ export * from './codec';
 export * from './telemetry';
 export * from './aggregates';
 export * from './alerts';
+export * from './notifications';
 export * from './actuators';
 export * from './json-schemas';
+export * from './proto';

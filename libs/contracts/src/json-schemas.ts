@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ActuatorCommandSchema, ActuatorEventSchema } from './actuators';
 import { WindowAggregateSchema } from './aggregates';
 import { AlertEventSchema } from './alerts';
+import { IncidentNotificationSchema } from './notifications';
 import { CleanReadingBatchSchema, DlqRecordSchema, RawReadingBatchSchema } from './telemetry';
 import { Topics, type TopicName } from './topics';
 
@@ -14,6 +15,7 @@ export const TopicSchemas: Record<TopicName, z.ZodType> = {
   [Topics.alerts]: AlertEventSchema,
   [Topics.actuatorCommands]: ActuatorCommandSchema,
   [Topics.actuatorEvents]: ActuatorEventSchema,
+  [Topics.notifications]: IncidentNotificationSchema,
 };
 
 /** JSON Schema (draft 2020-12) of every topic, for consumers outside this repository. */

@@ -47,6 +47,12 @@ export const CleanReadingSchema = z.object({
   time: EpochMsSchema,
   value: FiniteNumberSchema,
   unit: UnitSchema.optional(),
+  anomaly: z
+    .boolean()
+    .optional()
+    .describe(
+      'true when an anomaly detector of the stream-transformer was firing after this reading (absent = false); the batch layer counts these into rollups',
+    ),
 });
 export type CleanReading = z.infer<typeof CleanReadingSchema>;
 
@@ -74,6 +80,9 @@ export const DlqReasonSchema = z.enum([
   'unknown_device',
   'timestamp_out_of_range',
   'too_late',
+  // the gateway's MQTT bridge: a message whose API key is missing, unknown, revoked or not allowed
+  // to write the topic's tenant/device
+  'unauthorized',
 ]);
 export type DlqReason = z.infer<typeof DlqReasonSchema>;
 

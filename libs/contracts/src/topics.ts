@@ -10,6 +10,7 @@ export const Topics = {
   alerts: 'alerts.v1',
   actuatorCommands: 'actuator.commands.v1',
   actuatorEvents: 'actuator.events.v1',
+  notifications: 'notifications.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];

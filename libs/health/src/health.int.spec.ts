@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { metricsRegistry } from '@sluice/metrics';
 import { HealthModule } from './health.module';
 import { HealthService } from './health.service';
 
@@ -81,6 +82,9 @@ describe('health endpoints', () => {
       });
     }
     expect((await get('/health/live')).status).toBe(200);
+    const metrics = await metricsRegistry.metrics();
+    expect(metrics).toMatch(/^sluice_health_check_up\{check="postgres"\} 0$/m);
+    expect(metrics).toMatch(/^sluice_health_check_up\{check="redis"\} 1$/m);
   });
 
   it('fails a check that exceeds its timeout', async () => {
@@ -101,7 +105,9 @@ describe('health endpoints', () => {
   it('reports draining as not ready while liveness stays up', async () => {
     health.register('redis', async () => undefined);
     expect((await get('/health/ready')).status).toBe(200);
+    expect(await metricsRegistry.metrics()).toMatch(/^sluice_service_draining 0$/m);
     health.setDraining();
+    expect(await metricsRegistry.metrics()).toMatch(/^sluice_service_draining 1$/m);
     const ready = await get('/health/ready');
     expect(ready.status).toBe(503);
     expect(ready.body).toMatchObject({ status: 'draining', checks: { redis: { status: 'ok' } } });

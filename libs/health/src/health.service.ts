@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createGauge } from '@sluice/metrics';
 import { HealthCheckTimeoutError } from './health.errors';
 import type { CheckResult, HealthCheck, HealthReport, RegisterCheckOptions } from './health.types';
 
@@ -9,6 +10,18 @@ interface RegisteredCheck {
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 2000;
 
+const checkUp = () =>
+  createGauge({
+    name: 'sluice_health_check_up',
+    help: '1 when the named readiness check passed at the last probe, 0 when it failed',
+    labelNames: ['check'] as const,
+  });
+const draining = () =>
+  createGauge({
+    name: 'sluice_service_draining',
+    help: '1 from SIGTERM until exit (readiness answers 503 meanwhile)',
+  });
+
 /**
  * Registry of dependency checks (postgres, redis, kafka, ...) that libs register at init, plus the
  * draining flag set on SIGTERM: a draining instance reports not-ready so load balancers stop
@@ -18,6 +31,12 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 2000;
 export class HealthService {
   private readonly checks = new Map<string, RegisteredCheck>();
   private draining = false;
+  private readonly checkUp = checkUp();
+  private readonly drainingGauge = draining();
+
+  constructor() {
+    this.drainingGauge.set(0);
+  }
 
   register(name: string, check: HealthCheck, options: RegisterCheckOptions = {}): void {
     this.checks.set(name, { check, timeoutMs: options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS });
@@ -25,10 +44,12 @@ export class HealthService {
 
   unregister(name: string): void {
     this.checks.delete(name);
+    this.checkUp.remove({ check: name });
   }
 
   setDraining(): void {
     this.draining = true;
+    this.drainingGauge.set(1);
   }
 
   isDraining(): boolean {
@@ -42,6 +63,8 @@ export class HealthService {
         async ([name, registered]) => [name, await runCheck(name, registered)] as const,
       ),
     );
+    for (const [name, result] of entries)
+      this.checkUp.set({ check: name }, result.status === 'ok' ? 1 : 0);
     const checks = Object.fromEntries(entries);
     const failing = entries.some(([, result]) => result.status === 'error');
     return { status: this.draining ? 'draining' : failing ? 'error' : 'ok', checks };

@@ -152,6 +152,104 @@ describe('kafka lib against the embedded broker', () => {
     expect(secondRun).toEqual(['two']);
   });
 
+  it('measures lag on a timer while the handler is stuck, and sees it drop to 0 once it catches up', async () => {
+    const topic = uniqueName('lag');
+    const groupId = uniqueName('group');
+    const client = kafka();
+    await ensureTopics(client, [{ topic, partitions: 2 }]);
+    const producer = new KafkaProducer(client);
+    await producer.connect();
+    const send = (from: number, count: number) =>
+      producer.send(
+        topic,
+        Array.from({ length: count }, (_, i) => ({ key: `device-${from + i}`, value: 'x' })),
+      );
+    await send(0, 10);
+
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let batches = 0;
+    const lag = new Map<number, number>();
+    const consumer = new BatchConsumer(client, {
+      groupId,
+      topics: [topic],
+      lagRefreshMs: 100,
+      handler: async () => {
+        batches++;
+        await released;
+      },
+      observer: { lagMeasured: (info) => lag.set(info.partition, info.lag) },
+    });
+    await consumer.start();
+    await waitFor(() => batches > 0 || undefined, { message: 'first batch in the handler' });
+    // No batch completes while the handler hangs, so only the timer can see the backlog grow.
+    await send(10, 20);
+    const total = () => [...lag.values()].reduce((sum, value) => sum + value, 0);
+    await waitFor(() => (lag.size === 2 && total() === 30) || undefined, {
+      message: 'timer-measured lag reached the 30 produced records',
+    });
+
+    release();
+    await waitFor(() => (lag.size === 2 && total() === 0) || undefined, {
+      timeoutMs: 20_000,
+      message: 'timer-measured lag back to 0 after the handler caught up',
+    });
+    await consumer.stop();
+    await producer.disconnect();
+  });
+
+  it('fromBeginning: false starts from the group start, not from each restart (records between are not skipped)', async () => {
+    const topic = uniqueName('latest');
+    const groupId = uniqueName('group');
+    const client = kafka();
+    await ensureTopics(client, [{ topic, partitions: 2 }]);
+    const producer = new KafkaProducer(client);
+    await producer.connect();
+    await producer.send(topic, [{ key: 'before', value: 'history' }]);
+
+    const member = (seen: string[]) =>
+      new BatchConsumer(client, {
+        groupId,
+        topics: [topic],
+        fromBeginning: false,
+        handler: async (batch) => {
+          seen.push(...batch.messages.map((message) => message.value.toString()));
+        },
+      });
+    const firstSeen: string[] = [];
+    const first = member(firstSeen);
+    const joined = first.waitForAssignment();
+    await first.start();
+    await joined;
+    await waitFor(
+      async () => {
+        const admin = client.admin();
+        await admin.connect();
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        await admin.disconnect();
+        return offsets.partitions.every((p) => p.offset !== '-1') || undefined;
+      },
+      { message: 'start offsets pinned for both partitions' },
+    );
+    await first.stop();
+
+    // Arrive while no member runs: the next member must read them, not jump to the new end.
+    await producer.send(
+      topic,
+      Array.from({ length: 10 }, (_, i) => ({ key: `device-${i}`, value: `new-${i}` })),
+    );
+    const secondSeen: string[] = [];
+    const second = member(secondSeen);
+    await second.start();
+    await waitFor(() => secondSeen.length >= 10 || undefined, {
+      message: 'the 10 records produced between the two members',
+    });
+    await second.stop();
+    await producer.disconnect();
+    expect(firstSeen).toEqual([]);
+    expect(secondSeen.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `new-${i}`).sort());
+  });
+
   it('fails a send with KafkaOperationError within the bounded time once the broker is gone', async () => {
     const doomed = await startTestBroker();
     const client = createKafka({

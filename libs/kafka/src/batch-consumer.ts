@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import { ConsumerLagMonitor } from './consumer-lag.monitor';
 import type { KafkaLogger } from './kafka-client.factory';
 
 export interface ConsumedMessage {
@@ -33,6 +34,13 @@ export interface BatchConsumerObserver {
     error: unknown;
     attempt: number;
   }): void;
+  /** Lag of an assigned partition measured on the timer (committed offset vs. high watermark). */
+  lagMeasured?(info: { groupId: string; topic: string; partition: number; lag: number }): void;
+  /** Partitions this member lost in a rebalance: whatever it reported for them is stale now. */
+  partitionsRevoked?(info: {
+    groupId: string;
+    partitions: Array<{ topic: string; partition: number }>;
+  }): void;
 }
 
 export interface BatchConsumerOptions {
@@ -48,7 +56,11 @@ export interface BatchConsumerOptions {
   /** Upper bound of the backoff between retries of a failing handler. */
   maxRetryDelayMs?: number;
   maxBytesPerPartition?: number;
+  /** How often the group's lag is measured besides after each batch (0 = only after batches). */
+  lagRefreshMs?: number;
 }
+
+export const DEFAULT_LAG_REFRESH_MS = 10_000;
 
 /**
  * At-least-once batch consumption: the handler receives a whole fetched batch, and its offsets are
@@ -59,10 +71,16 @@ export interface BatchConsumerOptions {
  */
 export class BatchConsumer {
   private readonly consumer: Consumer;
+  private readonly lagMonitor: ConsumerLagMonitor;
   private running = false;
+  /** Records whose handler succeeded, and the next offset per `topic/partition` after them. */
+  private processedRecords = 0;
+  private readonly positions: Record<string, string> = {};
+  /** fromBeginning: false — each partition's end offset when this member started. */
+  private readonly startOffsets = new Map<string, string>();
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: BatchConsumerOptions,
   ) {
     this.consumer = kafka.consumer({
@@ -73,6 +91,21 @@ export class BatchConsumer {
       maxWaitTimeInMs: 250,
       allowAutoTopicCreation: true,
     });
+    const { observer, groupId } = options;
+    this.lagMonitor = new ConsumerLagMonitor(kafka, {
+      groupId,
+      intervalMs: options.lagRefreshMs ?? DEFAULT_LAG_REFRESH_MS,
+      logger: options.logger,
+      onLag: (lags) => {
+        for (const lag of lags) observer?.lagMeasured?.({ groupId, ...lag });
+      },
+      onRevoked: (partitions) => observer?.partitionsRevoked?.({ groupId, partitions }),
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.lagMonitor.assigned(event.payload.memberAssignment);
+      if (this.startOffsets.size > 0)
+        void this.pinUncommittedPartitions(event.payload.memberAssignment);
+    });
   }
 
   get groupId(): string {
@@ -81,6 +114,7 @@ export class BatchConsumer {
 
   async start(): Promise<void> {
     await this.consumer.connect();
+    if (this.options.fromBeginning === false) await this.snapshotStartOffsets();
     for (const topic of this.options.topics) {
       await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     }
@@ -91,6 +125,12 @@ export class BatchConsumer {
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: (payload) => this.processBatch(payload),
     });
+    this.lagMonitor.start();
+  }
+
+  /** Measures this member's lag now (the timer does it every `lagRefreshMs`). */
+  measureLag(): ReturnType<ConsumerLagMonitor['measure']> {
+    return this.lagMonitor.measure();
   }
 
   /** Resolves once the member joined its group and got an assignment (useful for tests and readiness). */
@@ -118,6 +158,7 @@ export class BatchConsumer {
 
   /** Stops fetching, lets the in-flight batch finish and commit, then leaves the group. */
   async stop(): Promise<void> {
+    await this.lagMonitor.stop();
     if (!this.running) {
       await this.consumer.disconnect();
       return;
@@ -125,6 +166,69 @@ export class BatchConsumer {
     this.running = false;
     await this.consumer.stop();
     await this.consumer.disconnect();
+    // What this member handled in its lifetime: after a graceful stop the group's committed
+    // offsets equal these positions (operators and the shutdown test compare them).
+    this.options.logger?.info(
+      {
+        groupId: this.options.groupId,
+        processedRecords: this.processedRecords,
+        positions: this.positions,
+      },
+      'consumer stopped: in-flight batch finished and committed',
+    );
+  }
+
+  private async snapshotStartOffsets(): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      for (const topic of this.options.topics) {
+        for (const { partition, high } of await admin.fetchTopicOffsets(topic))
+          this.startOffsets.set(`${topic}/${partition}`, high);
+      }
+    } catch (error) {
+      this.options.logger?.warn(
+        { err: error, groupId: this.options.groupId },
+        'could not read the start offsets; partitions without a committed offset start at the latest',
+      );
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * kafkajs resolves "latest" for a partition without a committed offset each time a member starts
+   * fetching it, so with fromBeginning: false, records that arrived after the group started but
+   * before its first commit on that partition were skipped by the next member (e.g. after a
+   * restart): lost. Committing the end offset seen at start pins "from now on" to this member's
+   * start. An older offset than kafkajs's own is safe: it can only make records be read, never skipped.
+   */
+  private async pinUncommittedPartitions(assignment: Record<string, number[]>): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const topics = Object.keys(assignment).filter((topic) => assignment[topic].length > 0);
+      const pins: Array<{ topic: string; partition: number; offset: string }> = [];
+      for (const { topic, partitions } of await admin.fetchOffsets({
+        groupId: this.options.groupId,
+        topics,
+      })) {
+        const assigned = new Set(assignment[topic]);
+        for (const { partition, offset } of partitions) {
+          const start = this.startOffsets.get(`${topic}/${partition}`);
+          if (assigned.has(partition) && offset === '-1' && start !== undefined)
+            pins.push({ topic, partition, offset: start });
+        }
+      }
+      if (pins.length > 0) await this.consumer.commitOffsets(pins);
+    } catch (error) {
+      this.options.logger?.warn(
+        { err: error, groupId: this.options.groupId },
+        'could not pin the start offsets of uncommitted partitions',
+      );
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   private async processBatch(payload: EachBatchPayload): Promise<void> {
@@ -171,6 +275,8 @@ export class BatchConsumer {
       }
     }
     resolveOffset(batch.lastOffset());
+    this.processedRecords += consumed.messages.length;
+    this.positions[`${batch.topic}/${batch.partition}`] = String(BigInt(batch.lastOffset()) + 1n);
     await heartbeat();
     const lastOffset = BigInt(batch.lastOffset());
     this.options.observer?.batchProcessed?.({

@@ -6,3 +6,6 @@ export * from './topic-admin';
 export type { Kafka } from 'kafkajs';
 export * from './kafka-metrics';
 export * from './kafka.module';
+export * from './ingest-latency';
+export * from './consumer-lag.monitor';
+export * from './kafka-env';

@@ -1,5 +1,5 @@
 import { connect as netConnect, isIP } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import {
   Kafka,
   logLevel,
@@ -20,7 +20,8 @@ export interface KafkaLogger {
 export interface KafkaConnectionOptions {
   brokers: string[];
   clientId: string;
-  ssl?: boolean;
+  /** true = TLS with the system CA store (+ NODE_EXTRA_CA_CERTS); an object adds a CA or client cert. */
+  ssl?: boolean | ConnectionOptions;
   sasl?: {
     mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
     username: string;

@@ -11,7 +11,7 @@ import type { BatchConsumerObserver } from './batch-consumer';
 const consumerLag = () =>
   createGauge({
     name: 'sluice_kafka_consumer_lag_records',
-    help: 'Records between the last processed offset and the high watermark, per consumer group and partition',
+    help: 'Records between the last processed (or committed) offset and the high watermark, per consumer group and partition, after each batch and on a timer',
     labelNames: ['group', 'topic', 'partition'] as const,
   });
 const consumedRecords = () =>
@@ -56,6 +56,15 @@ export function consumerMetricsObserver(): BatchConsumerObserver {
       size.observe(labels, info.messages);
     },
     handlerFailed: (info) => failures.inc({ group: info.groupId, topic: info.topic }),
+    lagMeasured: (info) =>
+      lag.set(
+        { group: info.groupId, topic: info.topic, partition: String(info.partition) },
+        info.lag,
+      ),
+    partitionsRevoked: (info) => {
+      for (const { topic, partition } of info.partitions)
+        lag.remove({ group: info.groupId, topic, partition: String(partition) });
+    },
   };
 }
 

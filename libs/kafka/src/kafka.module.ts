@@ -7,23 +7,19 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { kafkaEnv, loadConfig } from '@sluice/config';
 import { HealthService } from '@sluice/health';
+import { createLogger } from '@sluice/logging';
 import type { Kafka } from 'kafkajs';
-import { z } from 'zod';
 import { BatchConsumer, type BatchConsumerOptions } from './batch-consumer';
 import { createKafka, type KafkaLogger } from './kafka-client.factory';
+import { kafkaConnection, loadKafkaEnv } from './kafka-env';
 import { consumerMetricsObserver } from './kafka-metrics';
 import { KafkaProducer } from './kafka-producer';
 import { pingKafka } from './topic-admin';
 
 export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
 export const KAFKA_LOGGER = Symbol('KAFKA_LOGGER');
-
-const kafkaModuleEnv = z.object({
-  ...kafkaEnv,
-  KAFKA_PRODUCE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-});
+export const KAFKA_LAG_REFRESH_MS = Symbol('KAFKA_LAG_REFRESH_MS');
 
 export interface KafkaModuleOptions {
   clientId: string;
@@ -44,11 +40,13 @@ export class KafkaConsumerHost implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     @Inject(KAFKA_LOGGER) private readonly logger: KafkaLogger | undefined,
+    @Inject(KAFKA_LAG_REFRESH_MS) private readonly lagRefreshMs: number,
   ) {}
 
   register(options: Omit<BatchConsumerOptions, 'logger' | 'observer'>): BatchConsumer {
     if (this.started) throw new Error(`consumer ${options.groupId} registered after start-up`);
     const consumer = new BatchConsumer(this.kafka, {
+      lagRefreshMs: this.lagRefreshMs,
       ...options,
       logger: this.logger,
       observer: consumerMetricsObserver(),
@@ -96,19 +94,9 @@ class KafkaHealthRegistration {
 @Module({})
 export class KafkaModule {
   static forRoot(options: KafkaModuleOptions): DynamicModule {
-    const config = loadConfig(kafkaModuleEnv, options.env ?? process.env, options.clientId);
+    const config = loadKafkaEnv(options.env ?? process.env, options.clientId);
     const kafka = createKafka({
-      brokers: config.KAFKA_BROKERS,
-      clientId: config.KAFKA_CLIENT_ID ?? options.clientId,
-      ssl: config.KAFKA_SSL,
-      sasl:
-        config.KAFKA_SASL_MECHANISM && config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD
-          ? {
-              mechanism: config.KAFKA_SASL_MECHANISM,
-              username: config.KAFKA_SASL_USERNAME,
-              password: config.KAFKA_SASL_PASSWORD,
-            }
-          : undefined,
+      ...kafkaConnection(config, options.clientId),
       logger: options.logger,
     });
     return {
@@ -116,7 +104,10 @@ export class KafkaModule {
       global: true,
       providers: [
         { provide: KAFKA_CLIENT, useValue: kafka },
-        { provide: KAFKA_LOGGER, useValue: options.logger },
+        // Consumers always log (handler failures, crashes, the shutdown summary); kafkajs's own
+        // chatty internals only when the service passes a logger explicitly (createKafka above).
+        { provide: KAFKA_LOGGER, useValue: options.logger ?? createLogger(options.clientId) },
+        { provide: KAFKA_LAG_REFRESH_MS, useValue: config.KAFKA_LAG_REFRESH_MS },
         {
           provide: KafkaProducer,
           useValue: new KafkaProducer(kafka, { sendTimeoutMs: config.KAFKA_PRODUCE_TIMEOUT_MS }),

@@ -6,6 +6,7 @@ export {
   createHistogram,
   MetricRegistrationError,
 } from './metric-factories';
+export { instrumentHttpServer } from './http-metrics';
 export { MetricsController } from './metrics.controller';
 export { MetricsModule } from './metrics.module';
 export { metricsRegistry, setServiceLabel } from './metrics.registry';

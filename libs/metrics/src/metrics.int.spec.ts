@@ -1,7 +1,8 @@
-import { Module } from '@nestjs/common';
+import { Controller, Get, Module, Param } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LATENCY_BUCKETS_SECONDS } from './buckets';
+import { instrumentHttpServer } from './http-metrics';
 import {
   createCounter,
   createGauge,
@@ -81,5 +82,50 @@ describe('GET /metrics', () => {
     );
     expect(body).toMatch(/^process_cpu_user_seconds_total\{service="metrics-spec"\} /m);
     expect(body).toMatch(/^nodejs_eventloop_lag_seconds\{service="metrics-spec"\} /m);
+  });
+});
+
+describe('HTTP request metrics', () => {
+  @Controller('things')
+  class ThingsController {
+    @Get(':id')
+    one(@Param('id') id: string): { id: string } {
+      return { id };
+    }
+  }
+
+  @Module({ controllers: [ThingsController] })
+  class HttpAppModule {}
+
+  let app: NestFastifyApplication;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    app = await NestFactory.create<NestFastifyApplication>(HttpAppModule, new FastifyAdapter(), {
+      logger: false,
+    });
+    instrumentHttpServer(app.getHttpAdapter().getInstance());
+    await app.listen(0, '127.0.0.1');
+    baseUrl = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('labels requests by route template and status class, never by raw URL', async () => {
+    for (const id of ['a', 'b', 'c'])
+      expect((await fetch(`${baseUrl}/things/${id}`)).status).toBe(200);
+    expect((await fetch(`${baseUrl}/no/such/path-123`)).status).toBe(404);
+
+    const body = await metricsRegistry.metrics();
+    expect(body).toMatch(
+      /^sluice_http_request_duration_seconds_count\{[^}]*route="\/things\/:id",method="GET",status_class="2xx"\} 3$/m,
+    );
+    expect(body).toMatch(
+      /^sluice_http_request_duration_seconds_count\{[^}]*route="unmatched",method="GET",status_class="4xx"\} 1$/m,
+    );
+    expect(body).not.toContain('path-123');
+    expect(body).not.toContain('/things/a');
   });
 });

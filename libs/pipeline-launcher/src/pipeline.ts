@@ -6,7 +6,7 @@ import { findFreePort, isPortOpen } from './free-port';
 import { ManagedProcess, REPO_ROOT } from './managed-process';
 import { checkPostgres, checkRedis } from './preflight';
 import { waitForHttpOk } from './readiness';
-import { PIPELINE_SERVICES, serviceDefinition } from './service-catalog';
+import { grpcAddressVariable, PIPELINE_SERVICES, serviceDefinition } from './service-catalog';
 
 export interface PipelineOptions {
   /** Folder for the broker's data and the services' logs. */
@@ -32,6 +32,8 @@ export interface RunningService {
   name: string;
   port: number;
   url: string;
+  /** host:port of its gRPC server, for services that serve gRPC. */
+  grpcAddress?: string;
   process: ManagedProcess;
 }
 
@@ -43,6 +45,8 @@ export class Pipeline {
   readonly services = new Map<string, RunningService>();
   broker: ManagedProcess | undefined;
   kafkaBrokers = '';
+  /** gRPC port per gRPC-serving service, chosen before any service starts so all can be told. */
+  private readonly grpcPorts = new Map<string, number>();
 
   constructor(readonly options: PipelineOptions) {}
 
@@ -78,6 +82,13 @@ export class Pipeline {
 
     const wanted = options.services ?? PIPELINE_SERVICES.map((service) => service.name);
     const gatewayPort = await this.portFor('ingest-gateway');
+    for (const service of PIPELINE_SERVICES) {
+      if (service.defaultGrpcPort === undefined || this.grpcPorts.has(service.name)) continue;
+      this.grpcPorts.set(
+        service.name,
+        this.options.ports === 'fixed' ? service.defaultGrpcPort : await findFreePort(),
+      );
+    }
     // Consumers first (in parallel), then the gateway, then the simulator.
     const order = PIPELINE_SERVICES.filter((service) => wanted.includes(service.name));
     const consumers = order.filter((s) => s.name !== 'ingest-gateway' && s.name !== 'simulator');
@@ -127,10 +138,19 @@ export class Pipeline {
   private async startService(name: string, gatewayPort: number): Promise<void> {
     const definition = serviceDefinition(name);
     const port = name === 'ingest-gateway' ? gatewayPort : await this.portFor(name);
+    const grpcPort = this.grpcPorts.get(name);
+    const grpcAddresses = Object.fromEntries(
+      [...this.grpcPorts].map(([service, servicePort]) => [
+        grpcAddressVariable(service),
+        `127.0.0.1:${servicePort}`,
+      ]),
+    );
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      ...grpcAddresses,
       ...this.options.env,
       ...this.options.serviceEnv?.[name],
+      ...(grpcPort === undefined ? {} : { GRPC_PORT: String(grpcPort) }),
       PORT: String(port),
       DATABASE_URL: this.options.databaseUrl,
       REDIS_URL: this.options.redisUrl,
@@ -148,6 +168,7 @@ export class Pipeline {
       name,
       port,
       url: `http://127.0.0.1:${port}`,
+      grpcAddress: grpcPort === undefined ? undefined : `127.0.0.1:${grpcPort}`,
       process: managed,
     };
     this.services.set(name, service);

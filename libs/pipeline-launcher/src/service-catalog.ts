@@ -6,14 +6,36 @@ export interface ServiceDefinition {
   name: string;
   entry: string;
   defaultPort: number;
+  /** Services that also serve gRPC get GRPC_PORT; every service learns their addresses. */
+  defaultGrpcPort?: number;
 }
 
 export const PIPELINE_SERVICES: readonly ServiceDefinition[] = [
   { name: 'stream-transformer', entry: 'apps/stream-transformer/src/main.ts', defaultPort: 8081 },
-  { name: 'aggregator', entry: 'apps/aggregator/src/main.ts', defaultPort: 8082 },
-  { name: 'actuator-controller', entry: 'apps/actuator-controller/src/main.ts', defaultPort: 8083 },
-  { name: 'notifier', entry: 'apps/notifier/src/main.ts', defaultPort: 8084 },
-  { name: 'ingest-gateway', entry: 'apps/ingest-gateway/src/main.ts', defaultPort: 8080 },
+  {
+    name: 'aggregator',
+    entry: 'apps/aggregator/src/main.ts',
+    defaultPort: 8082,
+    defaultGrpcPort: 9182,
+  },
+  {
+    name: 'actuator-controller',
+    entry: 'apps/actuator-controller/src/main.ts',
+    defaultPort: 8083,
+    defaultGrpcPort: 9183,
+  },
+  {
+    name: 'notifier',
+    entry: 'apps/notifier/src/main.ts',
+    defaultPort: 8084,
+    defaultGrpcPort: 9184,
+  },
+  {
+    name: 'ingest-gateway',
+    entry: 'apps/ingest-gateway/src/main.ts',
+    defaultPort: 8080,
+    defaultGrpcPort: 9180,
+  },
   { name: 'simulator', entry: 'apps/simulator/src/main.ts', defaultPort: 8085 },
 ];
 
@@ -24,4 +46,9 @@ export function serviceDefinition(name: string): ServiceDefinition {
       `unknown service "${name}" (known: ${PIPELINE_SERVICES.map((s) => s.name).join(', ')})`,
     );
   return found;
+}
+
+/** The variable through which services find another service's gRPC server, e.g. AGGREGATOR_GRPC_ADDRESS. */
+export function grpcAddressVariable(service: string): string {
+  return `${service.toUpperCase().replace(/-/g, '_')}_GRPC_ADDRESS`;
 }

@@ -1,9 +1,10 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { grpcServerOptions, type GrpcServerConfig } from '@sluice/grpc';
 import { HealthModule } from '@sluice/health';
 import { createLogger, type Logger, NestPinoLogger } from '@sluice/logging';
-import { MetricsModule, setServiceLabel } from '@sluice/metrics';
+import { instrumentHttpServer, MetricsModule, setServiceLabel } from '@sluice/metrics';
 import type { FastifyServerOptions } from 'fastify';
 import { installCrashHandlers } from './crash-handlers';
 import { installGracefulShutdown } from './graceful-shutdown';
@@ -24,6 +25,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Extra Fastify server options (trustProxy, keepAliveTimeout, ...). */
   fastify?: Omit<FastifyServerOptions, 'bodyLimit' | 'logger'>;
+  /** Also serve these gRPC services (NestJS gRPC transport, same modules as HTTP). */
+  grpc?: GrpcServerConfig;
 }
 
 @Module({})
@@ -56,7 +59,13 @@ export async function bootstrapService(
     abortOnError: false,
   });
   installGracefulShutdown(app, { logger, graceMs: options.graceMs ?? DEFAULT_GRACE_MS });
+  instrumentHttpServer(app.getHttpAdapter().getInstance());
 
+  if (options.grpc) {
+    app.connectMicroservice(grpcServerOptions(options.grpc), { inheritAppConfig: true });
+    await app.startAllMicroservices();
+    logger.info({ url: options.grpc.url, packages: options.grpc.packages }, 'gRPC listening');
+  }
   await app.listen(options.port, options.host ?? '0.0.0.0');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;

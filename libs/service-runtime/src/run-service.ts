@@ -1,6 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@sluice/config';
 import type { z } from 'zod';
+import type { GrpcServerConfig } from '@sluice/grpc';
 import { bootstrapService } from './bootstrap-service';
 
 /** The environment every service shares (httpEnv, logEnv and shutdownEnv of @sluice/config). */
@@ -23,6 +24,7 @@ export function runService<S extends z.ZodObject>(
   name: string,
   envSchema: S,
   rootModule: (config: z.output<S> & ServiceEnv) => DynamicModule,
+  extras: { grpc?: (config: z.output<S> & ServiceEnv) => GrpcServerConfig | undefined } = {},
 ): void {
   let module: DynamicModule;
   let config: z.output<S> & ServiceEnv;
@@ -43,5 +45,6 @@ export function runService<S extends z.ZodObject>(
     graceMs: config.SHUTDOWN_GRACE_MS,
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     logLevel: config.LOG_LEVEL,
+    grpc: extras.grpc?.(config),
   });
 }

@@ -137,7 +137,14 @@ export class LineProtocolStream {
     if (this.ended) throw new Error('line protocol stream: write after end');
     this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (this.bytes > this.limits.maxBytes) throw new BodyLimitError('bytes', this.limits.maxBytes);
-    let text = this.carry + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+    const decoded = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    // A chunk that completes no line is only appended: rescanning a long unfinished line on every
+    // chunk would make one 16 MB line (or a gzip bomb without newlines) cost quadratic time.
+    if (decoded.indexOf('\n') < 0) {
+      this.carry += decoded;
+      return emptyResult();
+    }
+    let text = this.carry + decoded;
     // A CR at the very end may be the first half of a CRLF: decide when the next chunk comes.
     let heldBack = '';
     if (text.charCodeAt(text.length - 1) === CARRIAGE_RETURN) {
