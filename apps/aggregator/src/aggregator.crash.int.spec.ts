@@ -48,6 +48,8 @@ describe('aggregator killed with SIGKILL mid-stream', () => {
       REDIS_URL,
       REDIS_KEY_PREFIX: keyPrefix,
       PORT: '0',
+      // the aggregator serves gRPC (serving layer): a free port, never the default 9182
+      GRPC_PORT: '0',
       LOG_LEVEL: 'warn',
       RAW_SINK_GROUP_ID: uniqueName('raw_sink'),
       SPEED_LAYER_GROUP_ID: uniqueName('speed_layer'),

@@ -1,10 +1,28 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { PROTO_ROOT } from '@sluice/contracts';
+import type { GrpcServerConfig } from '@sluice/grpc';
 import { DbModule } from '@sluice/db';
 import { KafkaModule } from '@sluice/kafka';
 import { RedisModule } from '@sluice/redis';
 import { AGGREGATOR_CONFIG, type AggregatorConfig } from './aggregator.config';
+import { BatchLayerModule } from './batch-layer/batch-layer.module';
+import { RetentionModule } from './retention/retention.module';
+import { ServingModule } from './serving/serving.module';
 import { RawSinkModule } from './raw-sink/raw-sink.module';
+import { SilenceDetectionModule } from './silence-detection/silence-detection.module';
 import { SpeedLayerModule } from './speed-layer/speed-layer.module';
+
+/** gRPC server of the aggregator: the serving layer (`sluice.serving.v1.ServingService`). */
+export function aggregatorGrpc(
+  config: Pick<AggregatorConfig, 'GRPC_PORT'>,
+  host = '0.0.0.0',
+): GrpcServerConfig {
+  return {
+    url: `${host}:${config.GRPC_PORT}`,
+    protoFiles: [`${PROTO_ROOT}/sluice/serving.proto`],
+    packages: ['sluice.serving.v1'],
+  };
+}
 
 @Module({})
 class AggregatorConfigModule {
@@ -45,6 +63,10 @@ export class AggregatorModule {
         KafkaModule.forRoot({ clientId: 'aggregator', env }),
         RawSinkModule,
         SpeedLayerModule,
+        BatchLayerModule,
+        ServingModule,
+        RetentionModule,
+        SilenceDetectionModule,
       ],
     };
   }

@@ -1,5 +1,7 @@
 import { runService } from '@sluice/service-runtime';
 import { aggregatorEnvSchema } from './aggregator.config';
-import { AggregatorModule } from './aggregator.module';
+import { aggregatorGrpc, AggregatorModule } from './aggregator.module';
 
-runService('aggregator', aggregatorEnvSchema, (config) => AggregatorModule.forRoot(config));
+runService('aggregator', aggregatorEnvSchema, (config) => AggregatorModule.forRoot(config), {
+  grpc: (config) => aggregatorGrpc(config),
+});

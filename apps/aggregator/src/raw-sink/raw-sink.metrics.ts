@@ -14,6 +14,10 @@ export function rawSinkMetrics() {
       name: 'sluice_raw_sink_invalid_records_total',
       help: 'Clean records violating the contract, sent to the DLQ',
     }),
+    tooLate: createCounter({
+      name: 'sluice_raw_sink_readings_too_late_total',
+      help: 'Readings older than BATCH_MAX_LATENESS_MS at storage: not stored, sent to the DLQ as too_late',
+    }),
     writeDuration: createHistogram({
       name: 'sluice_raw_sink_write_seconds',
       help: 'Time of the one transaction that stores a consumed batch',

@@ -23,7 +23,15 @@ import { TelemetryCleanRawSinkConsumer } from './telemetry-clean-raw-sink.consum
         readings: ReadingsRepository,
         producer: KafkaProducer,
         config: AggregatorConfig,
-      ) => new RawSinkService(readings, producer, config.TOPIC_TELEMETRY_DLQ, rawSinkMetrics()),
+      ) =>
+        new RawSinkService(
+          readings,
+          producer,
+          config.TOPIC_TELEMETRY_DLQ,
+          rawSinkMetrics(),
+          Date.now,
+          config.BATCH_MAX_LATENESS_MS,
+        ),
     },
     TelemetryCleanRawSinkConsumer,
   ],

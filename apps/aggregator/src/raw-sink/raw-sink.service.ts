@@ -1,5 +1,15 @@
-import { encodeRecord } from '@sluice/contracts';
-import type { ConsumedBatch, KafkaProducer } from '@sluice/kafka';
+import {
+  encodeRecord,
+  type CleanReading,
+  type CleanReadingBatch,
+  type DlqRecord,
+} from '@sluice/contracts';
+import {
+  observeIngestLatency,
+  type ConsumedBatch,
+  type ConsumedMessage,
+  type KafkaProducer,
+} from '@sluice/kafka';
 import { decodeCleanBatch } from '../clean-records/clean-record.decoder';
 import type { RawSinkMetrics } from './raw-sink.metrics';
 import type { ReadingRow, ReadingsRepository } from './readings.repository';
@@ -17,13 +27,36 @@ export class RawSinkService {
     private readonly dlqTopic: string,
     private readonly metrics: RawSinkMetrics,
     private readonly clock: () => number = Date.now,
+    /**
+     * Readings older than this at storage are not stored: the batch layer would have to recompute
+     * ranges it may already have dropped (retention); they go to the DLQ as `too_late`.
+     */
+    private readonly maxLatenessMs: number = Number.POSITIVE_INFINITY,
   ) {}
 
   async handle(consumed: ConsumedBatch): Promise<void> {
-    const { records, rejections } = decodeCleanBatch(consumed, RAW_SINK_STAGE, this.clock());
+    const now = this.clock();
+    const { records, rejections } = decodeCleanBatch(consumed, RAW_SINK_STAGE, now);
+    const oldestAccepted = now - this.maxLatenessMs;
     const rows: ReadingRow[] = [];
-    for (const { batch } of records) {
+    let tooLate = 0;
+    for (const { batch, message } of records) {
       for (const reading of batch.readings) {
+        if (reading.time < oldestAccepted) {
+          rejections.push(
+            tooLateRejection(
+              consumed.topic,
+              consumed.partition,
+              message,
+              batch,
+              reading,
+              this.maxLatenessMs,
+              now,
+            ),
+          );
+          tooLate += 1;
+          continue;
+        }
         rows.push({
           tenant: batch.tenant,
           device: batch.device,
@@ -31,6 +64,7 @@ export class RawSinkService {
           time: reading.time,
           value: reading.value,
           unit: reading.unit,
+          anomaly: reading.anomaly,
         });
       }
     }
@@ -47,7 +81,8 @@ export class RawSinkService {
           value: encodeRecord(rejection),
         })),
       );
-      this.metrics.invalidRecords.inc(rejections.length);
+      this.metrics.invalidRecords.inc(rejections.length - tooLate);
+      this.metrics.tooLate.inc(tooLate);
     }
 
     const storedAt = this.clock();
@@ -56,7 +91,33 @@ export class RawSinkService {
     for (const { ingestTs } of records) {
       if (ingestTs !== undefined) {
         this.metrics.ingestToStored.observe(Math.max(0, storedAt - ingestTs) / 1000);
+        observeIngestLatency('stored', ingestTs, storedAt);
       }
     }
   }
+}
+
+/** One DLQ record per reading beyond the maximum lateness; its payload is a clean record of it. */
+function tooLateRejection(
+  topic: string,
+  partition: number,
+  message: ConsumedMessage,
+  batch: CleanReadingBatch,
+  reading: CleanReading,
+  maxLatenessMs: number,
+  now: number,
+): DlqRecord {
+  return {
+    reason: 'too_late',
+    detail:
+      `${reading.metric} at ${reading.time} is older than the maximum lateness ` +
+      `(${maxLatenessMs} ms before ${now}); not stored`,
+    stage: RAW_SINK_STAGE,
+    sourceTopic: topic,
+    sourcePartition: partition,
+    sourceOffset: message.offset,
+    originalKey: message.key,
+    originalValue: JSON.stringify({ ...batch, readings: [reading] }),
+    failedAt: now,
+  };
 }

@@ -3,6 +3,9 @@ import { createPgPool, runMigrations } from '@sluice/db';
 import type { Pool } from 'pg';
 import { ReadingsRepository, type ReadingRow } from './readings.repository';
 
+// 50k-row bulk inserts take seconds on a loaded 2-core machine
+jest.setTimeout(30_000);
+
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 describe('readings repository (real PostgreSQL)', () => {

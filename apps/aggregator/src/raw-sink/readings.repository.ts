@@ -8,6 +8,8 @@ export interface ReadingRow {
   time: number;
   value: number;
   unit?: string;
+  /** An anomaly detector fired on this reading (counted into the rollups' anomalies). */
+  anomaly?: boolean;
 }
 
 /** A bulk write to `readings` failed; names the operation and the size of the batch. */
@@ -47,6 +49,7 @@ export class ReadingsRepository {
     const times: number[] = [];
     const values: number[] = [];
     const units: Array<string | null> = [];
+    const anomalies: Array<boolean | null> = [];
     for (const row of rows) {
       tenants.push(row.tenant);
       devices.push(row.device);
@@ -54,17 +57,33 @@ export class ReadingsRepository {
       times.push(row.time);
       values.push(row.value);
       units.push(row.unit ?? null);
+      anomalies.push(row.anomaly === true ? true : null);
     }
     // Times travel as float8 ms: to_timestamp(float8) keeps microseconds, so ms are exact, and
     // float division is several times cheaper than the numeric one `bigint / 1000.0` would be.
-    const result = await this.pool.query(
-      `INSERT INTO readings (tenant, device, metric, time, value, unit)
-       SELECT tenant, device, metric, to_timestamp(t / 1000), value, unit
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[])
-           AS r(tenant, device, metric, t, value, unit)
-       ON CONFLICT DO NOTHING`,
-      [tenants, devices, metrics, times, values, units],
+    // The same statement marks the hours of new rows that lie before the current hour as dirty
+    // for the batch layer (migration 0003): atomic with the insert, so a reading is never stored
+    // without its mark, and re-marking bumps the version so a recomputation that read the hour
+    // before this reading does not clear the mark. Replays insert nothing and mark nothing.
+    const result = await this.pool.query<{ inserted: number }>(
+      `WITH inserted AS (
+         INSERT INTO readings (tenant, device, metric, time, value, unit, anomaly)
+         SELECT tenant, device, metric, to_timestamp(t / 1000), value, unit, anomaly
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[],
+                       $7::bool[])
+             AS r(tenant, device, metric, t, value, unit, anomaly)
+         ON CONFLICT DO NOTHING
+         RETURNING tenant, device, metric, time
+       ), marked AS (
+         INSERT INTO dirty_buckets (tenant, device, metric, bucket)
+         SELECT DISTINCT tenant, device, metric, date_trunc('hour', time, 'UTC') FROM inserted
+          WHERE time < date_trunc('hour', now(), 'UTC')
+         ON CONFLICT (tenant, device, metric, bucket)
+           DO UPDATE SET version = nextval('dirty_bucket_versions'), marked_at = now()
+       )
+       SELECT count(*)::int AS inserted FROM inserted`,
+      [tenants, devices, metrics, times, values, units, anomalies],
     );
-    return result.rowCount ?? 0;
+    return result.rows[0].inserted;
   }
 }
