@@ -3,14 +3,25 @@ import { APP_FILTER } from '@nestjs/core';
 import { DbModule } from '@sluice/db';
 import { KafkaModule } from '@sluice/kafka';
 import { RedisModule } from '@sluice/redis';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { CsvUploadsModule } from './csv-uploads/csv-uploads.module';
+import { GrpcIngestModule } from './grpc-ingest/grpc-ingest.module';
+import { MqttBridgeModule } from './mqtt-bridge/mqtt-bridge.module';
+import { DashboardHostingModule } from './dashboard-hosting/dashboard-hosting.module';
+import { PipelineStatusModule } from './pipeline-status/pipeline-status.module';
+import { ActuatorsModule } from './actuators/actuators.module';
 import { DevicesModule } from './devices/devices.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
+import { IncidentsModule } from './incidents/incidents.module';
 import { ApiErrorFilter } from './http/api-error.filter';
 import { JsonBodyParserRegistration } from './http/json-body.parser';
+import { LineProtocolModule } from './line-protocol/line-protocol.module';
 import { LiveStreamModule } from './live-stream/live-stream.module';
+import { ProgramsModule } from './programs/programs.module';
 import { ReadingsIngestModule } from './readings-ingest/readings-ingest.module';
 import { RegistryModule } from './registry/registry.module';
+import { SeriesModule } from './series/series.module';
 
 @Module({})
 class GatewayConfigModule {
@@ -49,8 +60,19 @@ export class GatewayModule {
         RegistryModule,
         AuthModule,
         ReadingsIngestModule,
+        LineProtocolModule,
+        AdminModule,
+        CsvUploadsModule,
+        GrpcIngestModule,
+        MqttBridgeModule,
         DevicesModule,
+        SeriesModule,
+        ProgramsModule,
+        IncidentsModule,
+        ActuatorsModule,
         LiveStreamModule,
+        PipelineStatusModule,
+        DashboardHostingModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ApiErrorFilter }, JsonBodyParserRegistration],
     };

@@ -68,12 +68,18 @@ export class ApiKeyAuthService implements OnModuleInit, OnApplicationShutdown {
     const record = await this.apiKeys.findByHash(hash);
     if (record === undefined) return 'unknown';
     if (record.revokedAt !== null) return 'revoked';
-    return {
+    const principal: Principal = {
       keyId: record.id,
       tenant: record.tenant,
       scopes: record.scopes,
       deviceIds: record.deviceIds,
     };
+    if (record.rateLimitPerS !== null)
+      principal.rateLimit = {
+        perSecond: record.rateLimitPerS,
+        burst: record.rateLimitBurst ?? record.rateLimitPerS,
+      };
+    return principal;
   }
 
   private async flushLastUsed(): Promise<void> {

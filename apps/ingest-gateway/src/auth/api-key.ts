@@ -9,6 +9,8 @@ export interface Principal {
   scopes: readonly ApiKeyScope[];
   /** null = every device of the tenant */
   deviceIds: readonly string[] | null;
+  /** The key's own rate limit (readings/s, burst); absent = the gateway default. */
+  rateLimit?: { perSecond: number; burst: number };
 }
 
 /**

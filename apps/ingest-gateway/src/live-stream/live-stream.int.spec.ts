@@ -155,6 +155,14 @@ describe('WebSocket /ws live readings', () => {
     );
   });
 
+  it('handles a subscribe sent right behind the auth message, without waiting for the reply', async () => {
+    const client = await open();
+    client.send({ type: 'auth', apiKey: keys.acme });
+    client.send({ type: 'subscribe', devices: ['d1'] });
+    await client.expectFrame((f) => f.type === 'subscribed', 'subscribed');
+    expect(client.frames.filter((f) => f.type === 'error')).toEqual([]);
+  });
+
   it('refuses a bad key at the handshake with HTTP 401', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const ws = new WebSocket(`${gw!.wsUrl}?apiKey=wrong`);

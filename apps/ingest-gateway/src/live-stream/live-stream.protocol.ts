@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { DeviceIdSchema, formatIssues, type CleanReading } from '@sluice/contracts';
+import {
+  DeviceIdSchema,
+  formatIssues,
+  type CleanReading,
+  type IncidentNotificationRecord,
+} from '@sluice/contracts';
 import type { ApiErrorDetail } from '../http/api-error';
 
 /** Messages a client sends on /ws. */
@@ -8,6 +13,9 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscribe'), devices: z.array(DeviceIdSchema).min(1).max(1000) }),
   z.object({ type: z.literal('unsubscribe'), devices: z.array(DeviceIdSchema).min(1).max(1000) }),
   z.object({ type: z.literal('ping') }),
+  /** Incident notifications of the client's tenant (opened, acknowledged, resolved, ...). */
+  z.object({ type: z.literal('subscribe-alerts') }),
+  z.object({ type: z.literal('unsubscribe-alerts') }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
@@ -19,6 +27,13 @@ export type ServerMessage =
   /** Frames this client missed because it read too slowly (sent once it catches up). */
   | { type: 'dropped'; frames: number }
   | { type: 'pong' }
+  | { type: 'alerts-subscribed'; subscribed: boolean }
+  /** An incident changed (in-app notification from the notifier via notifications.v1). */
+  | {
+      type: 'incident';
+      notification: IncidentNotificationRecord['notification'];
+      incident: IncidentNotificationRecord['incident'];
+    }
   | { type: 'error'; code: string; message: string; details: ApiErrorDetail[] };
 
 export type ParsedClientMessage =
@@ -49,7 +64,8 @@ export function parseClientMessage(raw: string): ParsedClientMessage {
     error: {
       type: 'error',
       code: 'invalid_message',
-      message: 'expected {"type":"auth"|"subscribe"|"unsubscribe"|"ping", ...}',
+      message:
+        'expected {"type":"auth"|"subscribe"|"unsubscribe"|"subscribe-alerts"|"unsubscribe-alerts"|"ping", ...}',
       details: formatIssues(parsed.error),
     },
   };

@@ -13,8 +13,9 @@ import {
   RecordDecodeError,
   decodeRecord,
   readIngestTs,
+  type IncidentNotificationRecord,
 } from '@sluice/contracts';
-import type { ConsumedMessage } from '@sluice/kafka';
+import { observeIngestLatency, type ConsumedMessage } from '@sluice/kafka';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ApiKeyAuthService } from '../auth/api-key-auth.service';
 import { AuthError } from '../auth/auth.errors';
@@ -46,6 +47,8 @@ export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicati
   private readonly logger = new Logger(LiveStreamServer.name);
   private readonly subscriptions = new SubscriptionRegistry<LiveClient>();
   private readonly clients = new Set<LiveClient>();
+  /** Clients that sent `subscribe-alerts` (incident notifications of their tenant). */
+  private readonly alertSubscribers = new Set<LiveClient>();
   private readonly limits: LiveClientLimits;
   private readonly wss = new WebSocketServer({
     noServer: true,
@@ -111,8 +114,36 @@ export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicati
     for (const client of subscribers) {
       if (client.sendReadings(frame) && ingestTs !== undefined) {
         liveDeliveryLatency.observe(Math.max(0, Date.now() - ingestTs) / 1000);
+        observeIngestLatency('ws_delivered', ingestTs);
       }
     }
+  }
+
+  /**
+   * Pushes an incident notification to the alert subscribers of its tenant (and, for keys limited
+   * to some devices, only incidents of those devices or of no device).
+   */
+  deliverIncident(record: IncidentNotificationRecord): number {
+    if (this.alertSubscribers.size === 0) return 0;
+    const frame = JSON.stringify({
+      type: 'incident',
+      notification: record.notification,
+      incident: record.incident,
+    });
+    let sent = 0;
+    for (const client of this.alertSubscribers) {
+      const principal = client.principal;
+      if (principal === undefined || principal.tenant !== record.incident.tenant) continue;
+      if (record.incident.device !== null && !mayAccessDevice(principal, record.incident.device)) {
+        continue;
+      }
+      // incidents are rare and important: queued like control messages, never dropped
+      if (client.isOpen) {
+        client.socket.send(frame);
+        sent += 1;
+      }
+    }
+    return sent;
   }
 
   private async handleUpgrade(
@@ -155,12 +186,23 @@ export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicati
         if (!client.principal) client.close(CLOSE_POLICY_VIOLATION, 'authentication required');
       }, AUTH_TIMEOUT_MS);
     }
-    ws.on('message', (data: RawData) => void this.onMessage(client, rawText(data)));
+    // One message after another: a client may send `subscribe` right behind `auth` without waiting
+    // for `authenticated`, and must not be refused because the key lookup was still pending.
+    let inbox: Promise<void> = Promise.resolve();
+    ws.on('message', (data: RawData) => {
+      const raw = rawText(data);
+      inbox = inbox
+        .then(() => this.onMessage(client, raw))
+        .catch((error: unknown) =>
+          this.logger.warn({ msg: 'WebSocket message handling failed', err: error }),
+        );
+    });
     ws.on('pong', () => (client.alive = true));
     ws.on('error', (error) => this.logger.debug({ msg: 'WebSocket error', err: error }));
     ws.on('close', () => {
       clearTimeout(authTimer);
       this.clients.delete(client);
+      this.alertSubscribers.delete(client);
       this.subscriptions.remove(client);
       wsClients.dec();
     });
@@ -188,6 +230,15 @@ export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicati
     }
     if (!client.principal) {
       sendError(client, AuthError.missingKey());
+      return;
+    }
+    if (message.type === 'subscribe-alerts' || message.type === 'unsubscribe-alerts') {
+      if (message.type === 'subscribe-alerts') this.alertSubscribers.add(client);
+      else this.alertSubscribers.delete(client);
+      client.sendControl({
+        type: 'alerts-subscribed',
+        subscribed: message.type === 'subscribe-alerts',
+      });
       return;
     }
     this.onSubscription(client, client.principal, message);

@@ -2,6 +2,7 @@ import {
   BATCH_SIZE_BUCKETS,
   LATENCY_BUCKETS_SECONDS,
   createCounter,
+  createGauge,
   createHistogram,
 } from '@sluice/metrics';
 
@@ -34,4 +35,9 @@ export const kafkaProduceDuration = createHistogram({
   help: 'Time from sending a request’s records to Kafka until all were acknowledged (acks=all)',
   labelNames: ['outcome'] as const,
   buckets: [...LATENCY_BUCKETS_SECONDS],
+});
+
+export const ingestInflightBytes = createGauge({
+  name: 'sluice_gateway_ingest_inflight_bytes',
+  help: 'Bytes of raw records sent to Kafka and not yet acknowledged (bounded by INGEST_MAX_INFLIGHT_BYTES)',
 });

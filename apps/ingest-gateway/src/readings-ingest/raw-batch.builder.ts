@@ -1,5 +1,17 @@
 import type { IngestSource, RawReading, RawReadingBatch } from '@sluice/contracts';
+import type { DeviceReadings } from './readings.publisher';
 import type { ValidatedReading } from './readings-request.validator';
+
+/** A request's readings per device (request order within a device), for `ReadingsPublisher`. */
+export function groupByDevice(readings: readonly ValidatedReading[]): DeviceReadings[] {
+  const byDevice = new Map<string, RawReading[]>();
+  for (const { device, ...reading } of readings) {
+    const list = byDevice.get(device);
+    if (list) list.push(reading);
+    else byDevice.set(device, [reading]);
+  }
+  return [...byDevice].map(([device, deviceReadings]) => ({ device, readings: deviceReadings }));
+}
 
 /**
  * Groups a request's readings into one `RawReadingBatch` per device: one Kafka record per device

@@ -1,4 +1,5 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import type { Principal } from '../auth/api-key';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
@@ -10,19 +11,33 @@ import { ReadingsIngestService, type IngestResult } from './readings-ingest.serv
 export class ReadingsIngestController {
   constructor(private readonly ingest: ReadingsIngestService) {}
 
-  /** 202: every reading is in Kafka (acks=all) and will reach storage. */
+  /**
+   * 202: every reading is in Kafka (acks=all) and will reach storage. With `Idempotency-Key`, a
+   * retry of an accepted batch gets the original 202 again (`Idempotent-Replayed: true`) and is not
+   * published twice; 409 while the first attempt is still in flight, 422 for the same key with a
+   * different body.
+   */
   @Post()
   @HttpCode(202)
   @RequireScope('write')
-  post(
+  async post(
     @CurrentPrincipal() principal: Principal,
     @Body() body: unknown,
     @Headers('traceparent') traceparent: string | undefined,
     @Headers('content-type') contentType: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IngestResult> {
     // Fastify also parses text/plain; a batch must be JSON, and saying so beats "not an object".
     if (!/^application\/json\b/i.test(contentType ?? '')) throw unsupportedMediaType(contentType);
-    return this.ingest.ingest(principal, body, gatewayTraceparent(traceparent));
+    const { result, replayed } = await this.ingest.ingestOnce(
+      principal,
+      body,
+      gatewayTraceparent(traceparent),
+      idempotencyKey,
+    );
+    if (replayed) void reply.header('idempotent-replayed', 'true');
+    return result;
   }
 }
 

@@ -1,49 +1,68 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  Topics,
-  buildHeaders,
-  deviceKey,
-  encodeRecord,
-  type IngestSource,
-} from '@sluice/contracts';
-import { KafkaOperationError, KafkaProducer, type OutgoingRecord } from '@sluice/kafka';
+import type { IngestSource } from '@sluice/contracts';
 import { AuthError } from '../auth/auth.errors';
 import { mayAccessDevice, type Principal } from '../auth/api-key';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
-import { ApiError, type ApiErrorDetail } from '../http/api-error';
-import { DeviceActivityService } from '../registry/device-activity.service';
-import { buildRawBatches } from './raw-batch.builder';
-import {
-  ingestBatchSize,
-  kafkaProduceDuration,
-  readingsAccepted,
-  readingsRejected,
-} from './ingest.metrics';
+import { ApiError } from '../http/api-error';
+import { groupByDevice } from './raw-batch.builder';
+import { readingsRejected } from './ingest.metrics';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { RateLimitService } from '../rate-limit/rate-limit.service';
+import { ReadingsPublisher } from './readings.publisher';
 import { ReadingsRequestValidator, type ValidatedReading } from './readings-request.validator';
 
 export interface IngestResult {
   accepted: number;
 }
 
+export interface IngestOutcome {
+  result: IngestResult;
+  /** The result of an earlier request with the same Idempotency-Key; nothing was published now. */
+  replayed: boolean;
+}
+
 /**
- * The JSON ingest path: validate the whole batch, check the key may write every device, group by
- * device, publish one record per device with acks=all, and only then report success. Nothing is
- * published for a batch with any invalid reading (all-or-nothing).
+ * The JSON ingest path: validate the whole batch, check the key may write every device, then hand
+ * the readings to `ReadingsPublisher` (one record per device, acks=all) and only then report
+ * success. Nothing is published for a batch with any invalid reading (all-or-nothing).
  */
 @Injectable()
 export class ReadingsIngestService {
   private readonly validator: ReadingsRequestValidator;
 
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    private readonly producer: KafkaProducer,
-    private readonly activity: DeviceActivityService,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    private readonly publisher: ReadingsPublisher,
+    private readonly rateLimit: RateLimitService,
+    private readonly idempotency: IdempotencyService,
   ) {
     this.validator = new ReadingsRequestValidator({
       maxReadings: config.INGEST_MAX_READINGS,
       maxPastMs: config.INGEST_MAX_PAST_MS,
       maxFutureMs: config.INGEST_MAX_FUTURE_MS,
     });
+  }
+
+  /**
+   * `ingest` behind an optional `Idempotency-Key`: a retry of a batch whose first attempt was
+   * accepted (or is still in flight) is answered from the stored result, never published twice.
+   */
+  async ingestOnce(
+    principal: Principal,
+    body: unknown,
+    traceparent: string,
+    idempotencyKey: string | undefined,
+    source: IngestSource = 'http',
+  ): Promise<IngestOutcome> {
+    if (idempotencyKey === undefined)
+      return { result: await this.ingest(principal, body, traceparent, source), replayed: false };
+    return this.idempotency.execute(
+      principal.tenant,
+      idempotencyKey,
+      IdempotencyService.fingerprint(body),
+      () => this.ingest(principal, body, traceparent, source),
+      (published) => ({ accepted: published.accepted }),
+    );
   }
 
   async ingest(
@@ -78,20 +97,20 @@ export class ReadingsIngestService {
     const { readings } = validation;
     try {
       this.authorise(principal, validation.tenant, readings);
-      const devices = [...new Set(readings.map((reading) => reading.device))];
-      await this.ensureRegistered(principal.tenant, devices, readings);
-      await this.publish(principal.tenant, readings, receivedAt, traceparent, source);
-      this.activity.recordSeen(principal.tenant, devices, new Date(receivedAt));
+      await this.rateLimit.consume(principal, readings.length);
     } catch (error) {
-      readingsRejected.inc(
-        { reason: error instanceof ApiError ? error.code : 'internal' },
-        readings.length,
-      );
+      readingsRejected.inc({ reason: (error as ApiError).code }, readings.length);
       throw error;
     }
-    readingsAccepted.inc({ source }, readings.length);
-    ingestBatchSize.observe(readings.length);
-    return { accepted: readings.length };
+    const { accepted } = await this.publisher.publish(principal, groupByDevice(readings), {
+      source,
+      traceparent,
+      receivedAt,
+      // only called for an error, so the scan costs nothing on the hot path
+      devicePath: (device) =>
+        `readings[${readings.findIndex((reading) => reading.device === device)}].device`,
+    });
+    return { accepted };
   }
 
   private authorise(
@@ -105,72 +124,6 @@ export class ReadingsIngestService {
     const index = readings.findIndex((reading) => !mayAccessDevice(principal, reading.device));
     if (index >= 0)
       throw AuthError.deviceNotAllowed(readings[index].device, `readings[${index}].device`);
-  }
-
-  private async ensureRegistered(
-    tenant: string,
-    devices: string[],
-    readings: ValidatedReading[],
-  ): Promise<void> {
-    let unknown: string[];
-    try {
-      unknown = await this.activity.ensureRegistered(tenant, devices);
-    } catch (error) {
-      throw this.unavailable('registry_unavailable', 'the device registry (PostgreSQL)', error);
-    }
-    if (unknown.length === 0) return;
-    const missing = new Set(unknown);
-    const details: ApiErrorDetail[] = [];
-    readings.forEach((reading, index) => {
-      if (missing.delete(reading.device)) {
-        details.push({
-          path: `readings[${index}].device`,
-          message: `device "${reading.device}" is not registered for tenant "${tenant}"`,
-          value: reading.device,
-        });
-      }
-    });
-    throw new ApiError(
-      400,
-      'unknown_device',
-      `${details.length} device(s) are not registered (INGEST_AUTO_REGISTER_DEVICES=false); nothing was accepted`,
-      details,
-    );
-  }
-
-  private async publish(
-    tenant: string,
-    readings: ValidatedReading[],
-    receivedAt: number,
-    traceparent: string,
-    source: IngestSource,
-  ): Promise<void> {
-    const headers = buildHeaders({ ingestTs: receivedAt, traceparent });
-    const records: OutgoingRecord[] = buildRawBatches(tenant, readings, receivedAt, source).map(
-      (batch) => ({ key: deviceKey(tenant, batch.device), value: encodeRecord(batch), headers }),
-    );
-    const stopTimer = kafkaProduceDuration.startTimer();
-    try {
-      await this.producer.send(Topics.telemetryRaw, records);
-      stopTimer({ outcome: 'ok' });
-    } catch (error) {
-      stopTimer({ outcome: 'error' });
-      if (error instanceof KafkaOperationError)
-        throw this.unavailable('kafka_unavailable', 'Kafka', error);
-      throw error;
-    }
-  }
-
-  private unavailable(code: string, dependency: string, cause: unknown): ApiError {
-    const error = new ApiError(
-      503,
-      code,
-      `${dependency} is unavailable; nothing was accepted, retry later`,
-      [],
-      { 'retry-after': String(this.config.INGEST_RETRY_AFTER_S) },
-    );
-    error.cause = cause;
-    return error;
   }
 }
 

@@ -87,6 +87,15 @@ export class DevicesRepository {
     );
   }
 
+  /** Deletes the device; false when it did not exist. Its stored readings are kept. */
+  async delete(tenant: string, id: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      'DELETE FROM devices WHERE tenant = $1 AND id = $2',
+      [tenant, id],
+    );
+    return rowCount === 1;
+  }
+
   /** One statement for many devices: last-seen updates are batched, never one per request. */
   async markSeen(
     entries: ReadonlyArray<{ tenant: string; id: string; seenAt: Date }>,

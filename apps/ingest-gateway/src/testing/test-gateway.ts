@@ -1,5 +1,7 @@
+import { createServer } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@sluice/config';
+import type { Logger } from '@sluice/logging';
 import { createPgPool, runMigrations } from '@sluice/db';
 import { createKafka, ensureTopics, type Kafka } from '@sluice/kafka';
 import { bootstrapService } from '@sluice/service-runtime';
@@ -14,6 +16,7 @@ import type pg from 'pg';
 import { generateApiKey, hashApiKey, type ApiKeyScope } from '../auth/api-key';
 import { gatewayEnvSchema } from '../gateway.config';
 import { GatewayModule } from '../gateway.module';
+import { gatewayGrpc } from '../grpc-ingest/grpc-ingest.module';
 
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -23,6 +26,8 @@ export interface TestGateway {
   app: NestFastifyApplication;
   baseUrl: string;
   wsUrl: string;
+  /** host:port of the gRPC server, when started with `grpc: true`. */
+  grpcAddress: string | undefined;
   /** Pool on the test schema, for arranging tenants/keys and inspecting the registry. */
   pool: pg.Pool;
   kafka: Kafka;
@@ -41,6 +46,10 @@ export interface TestGatewayOptions {
   topics?: Array<{ topic: string; partitions: number }>;
   /** Use this broker instead of starting an embedded one in-process. */
   brokers?: string[];
+  /** The app's logger (default: stdout at LOG_LEVEL); tests capture logs with their own. */
+  logger?: Logger;
+  /** Also serve gRPC (IngestService) on a free port, like main.ts does. */
+  grpc?: boolean;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -62,6 +71,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     REDIS_URL,
     REDIS_KEY_PREFIX: redisPrefix,
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+    ...(options.grpc ? { GRPC_PORT: String(await freePort()) } : {}),
     ...env,
   };
   const config = loadConfig(gatewayEnvSchema, fullEnv, 'ingest-gateway');
@@ -72,6 +82,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     logLevel: config.LOG_LEVEL,
     graceMs: 10_000,
+    logger: options.logger,
+    grpc: options.grpc ? gatewayGrpc(config, '127.0.0.1') : undefined,
   });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -81,6 +93,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     app,
     baseUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
+    grpcAddress: options.grpc ? `127.0.0.1:${config.GRPC_PORT}` : undefined,
     pool,
     kafka,
     broker,
@@ -106,4 +119,18 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await broker?.stop();
     },
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
 }
