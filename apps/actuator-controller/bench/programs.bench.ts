@@ -1,0 +1,269 @@
+/**
+ * Programs on the stream: BENCH_PROGRAMS (10,000) enabled thermostat programs, one per device, fed
+ * through the real path at BENCH_RATE readings/s (20,000) for BENCH_SECONDS (30):
+ * POST /api/v1/readings → telemetry.raw.v1 → stream-transformer → telemetry.clean.v1 →
+ * actuator-controller (evaluation, safety, commands table, publish to actuator.commands.v1).
+ *
+ * Prints the evaluation throughput and the latency from the gateway accepting a reading (the ingest
+ * timestamp header it stamps) to the command it caused being published (`commands.sent_at`, set
+ * once Kafka acknowledged the command), p50/p99. Each device toggles between 27 °C and 21 °C every
+ * BENCH_TOGGLE_EVERY readings (default 100), so about rate/100 commands/s are issued. No agent
+ * acknowledges them (ack timeout raised so no retries run during the measurement).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runMigrations } from '@sluice/db';
+import { Pipeline } from '@sluice/pipeline-launcher';
+import { parseProgram, thermostatTemplate } from '@sluice/programs';
+import Redis from 'ioredis';
+import { Client, Pool } from 'pg';
+
+const programs = Number(process.env.BENCH_PROGRAMS ?? 10_000);
+const rate = Number(process.env.BENCH_RATE ?? 20_000);
+const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+const toggleEvery = Number(process.env.BENCH_TOGGLE_EVERY ?? 100);
+const TICK_MS = 100;
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const API_KEY = 'bench-programs-key';
+
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(name)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+async function main(): Promise<void> {
+  const id = `bench_programs_${randomBytes(4).toString('hex')}`;
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${id}`;
+  const databaseUrl = url.toString();
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-programs-'));
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${id}`);
+  await admin.end();
+  const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+  const pipeline = new Pipeline({
+    dataDir,
+    databaseUrl,
+    redisUrl: REDIS_URL,
+    ports: 'ephemeral',
+    services: ['stream-transformer', 'actuator-controller', 'ingest-gateway'],
+    env: {
+      SEED_DEMO: 'true',
+      DEMO_API_KEY: API_KEY,
+      SEED_DEMO_DEVICES: '0',
+      REDIS_KEY_PREFIX: `${id}:`,
+      LOG_LEVEL: 'warn',
+      COMMAND_ACK_TIMEOUT_MS: '600000',
+      COMMAND_TTL_MS: '3600000',
+      SAFETY_MAX_COMMANDS_PER_MINUTE: '1000',
+    },
+  });
+  try {
+    console.log(`database ${id}: migrating and inserting ${programs} enabled programs ...`);
+    await runMigrations(databaseUrl);
+    const definitions = Array.from({ length: programs }, (_, i) =>
+      parseProgram({
+        ...thermostatTemplate({
+          id: `bench-${i}`,
+          tenant: 'demo',
+          owner: 'bench',
+          device: `bench-dev-${i}`,
+          actuator: `bench-dev-${i}-fan`,
+          mode: 'cool',
+          low: 22,
+          high: 26,
+        }),
+        enabled: true,
+      }),
+    );
+    for (let start = 0; start < definitions.length; start += 1000) {
+      const chunk = definitions.slice(start, start + 1000);
+      await pool.query(
+        `INSERT INTO programs (tenant, id, version, name, owner, priority, enabled, definition)
+         SELECT 'demo', d->>'id', 1, d->>'name', 'bench', 0, true, d FROM jsonb_array_elements($1::jsonb) d`,
+        [JSON.stringify(chunk)],
+      );
+    }
+    console.log('starting gateway, stream-transformer and actuator-controller ...');
+    await pipeline.start();
+    const gateway = pipeline.service('ingest-gateway').url;
+    const controller = pipeline.service('actuator-controller');
+
+    const perTick = Math.round((rate * TICK_MS) / 1000);
+    const ticks = Math.round((seconds * 1000) / TICK_MS);
+    const total = perTick * ticks;
+    console.log(
+      `posting ${total} readings at ${rate}/s (${perTick} per POST every ${TICK_MS} ms) ...`,
+    );
+    // Warm-up: one reading per device, so every program has made (and published) its first
+    // decision before the measurement; cold-start commands are not counted.
+    console.log(`warm-up: one reading for each of the ${programs} devices ...`);
+    for (let start = 0; start < programs; start += 2000) {
+      const readings = [];
+      for (let device = start; device < Math.min(programs, start + 2000); device++) {
+        readings.push({
+          device: `bench-dev-${device}`,
+          metric: 'temperature',
+          time: Date.now(),
+          // the value the measured run starts with for this device (no flip at its first reading)
+          value: Math.floor(device / toggleEvery) % 2 === 1 ? 27 : 21,
+        });
+      }
+      const response = await fetch(`${gateway}/api/v1/readings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ readings }),
+      });
+      if (response.status !== 202) throw new Error(`warm-up POST answered ${response.status}`);
+    }
+    for (;;) {
+      const { rows: sentRows } = await pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM commands WHERE sent_at IS NOT NULL`,
+      );
+      if (Number(sentRows[0].n) >= programs) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const measuredFrom = Date.now();
+    const evaluationsBefore = await metric(
+      controller.url,
+      'sluice_actuator_controller_evaluations_total',
+    );
+    const cpuBefore = cpuSeconds(controller.process.pid);
+    const started = Date.now();
+    let sent = 0;
+    let late = 0;
+    let retries = 0;
+    const failures: string[] = [];
+    const inflight = new Set<Promise<void>>();
+    for (let tick = 0; tick < ticks; tick++) {
+      const due = started + tick * TICK_MS;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      else late++;
+      const readings = [];
+      for (let k = 0; k < perTick; k++) {
+        const n = sent + k;
+        const device = n % programs;
+        const round = Math.floor(n / programs);
+        const hot = Math.floor((round + device) / toggleEvery) % 2 === 1;
+        readings.push({
+          device: `bench-dev-${device}`,
+          metric: 'temperature',
+          time: Date.now(),
+          value: hot ? 27 : 21,
+        });
+      }
+      sent += perTick;
+      const body = JSON.stringify({ readings });
+      const post = (async () => {
+        // a loaded machine can make Kafka slow: 503/429 are retried (counted), as a client would
+        for (let attempt = 1; ; attempt++) {
+          const response = await fetch(`${gateway}/api/v1/readings`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+            body,
+          });
+          if (response.status === 202) return;
+          const text = await response.text();
+          if ((response.status !== 503 && response.status !== 429) || attempt >= 20) {
+            failures.push(`gateway answered ${response.status}: ${text.slice(0, 200)}`);
+            return;
+          }
+          retries++;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      })();
+      inflight.add(post);
+      void post.finally(() => inflight.delete(post));
+      if (inflight.size > 8) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+    const postedIn = (Date.now() - started) / 1000;
+    console.log(
+      `posted in ${postedIn.toFixed(1)} s (${late} POST slots late, ${retries} retried POSTs, ${failures.length} failed); waiting for evaluation to catch up ...`,
+    );
+    if (failures.length > 0) console.log(`first failure: ${failures[0]}`);
+    const accepted = total - failures.length * perTick;
+    const deadline = Date.now() + 300_000;
+    let evaluated = 0;
+    while (Date.now() < deadline) {
+      evaluated =
+        (await metric(controller.url, 'sluice_actuator_controller_evaluations_total')) -
+        evaluationsBefore;
+      if (evaluated >= accepted) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const elapsed = (Date.now() - started) / 1000;
+    const cpu = (cpuSeconds(controller.process.pid) ?? NaN) - (cpuBefore ?? NaN);
+    const { rows } = await pool.query<{ n: string; p50: number; p99: number; max: number }>(
+      `SELECT count(*) AS n,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at) * 1000 - ingest_ts) AS p50,
+         percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at) * 1000 - ingest_ts) AS p99,
+         max(extract(epoch FROM sent_at) * 1000 - ingest_ts) AS max
+       FROM commands WHERE issuer_kind = 'program' AND sent_at IS NOT NULL AND ingest_ts IS NOT NULL
+         AND ingest_ts >= $1`,
+      [measuredFrom],
+    );
+    const latency = {
+      n: Number(rows[0].n),
+      p50: Number(rows[0].p50),
+      p99: Number(rows[0].p99),
+      max: Number(rows[0].max),
+    };
+    console.log('');
+    console.log(`programs                           ${programs} (one per device)`);
+    console.log(`readings posted                    ${total} at a target of ${rate}/s`);
+    console.log(
+      `evaluations                        ${evaluated} in ${elapsed.toFixed(1)} s from the first POST`,
+    );
+    console.log(
+      `evaluation throughput              ${(evaluated / elapsed).toFixed(0)} evaluations/s (end to end, incl. catch-up)`,
+    );
+    console.log(
+      `controller CPU                     ${cpu.toFixed(1)} s (${((cpu / evaluated) * 1e6).toFixed(1)} µs per evaluation)`,
+    );
+    console.log(`commands published                 ${latency.n} (after the warm-up)`);
+    console.log(
+      `gateway accept → command published p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms`,
+    );
+  } finally {
+    await pipeline.stop(15_000).catch(() => undefined);
+    await pool.end();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${id}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    const cleanup = new Client({ connectionString: ADMIN_URL });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS ${id} WITH (FORCE)`);
+    await cleanup.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

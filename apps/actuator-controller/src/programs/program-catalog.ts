@@ -1,0 +1,125 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { needsTicks, type Program } from '@sluice/programs';
+import {
+  ACTUATOR_CONTROLLER_CONFIG,
+  type ActuatorControllerConfig,
+} from '../actuator-controller.config';
+import { ProgramsRepository, type ProgramsSignature } from './programs.repository';
+
+export interface RunnableProgram {
+  /** `tenant/id`: the key of its state and of its lock. */
+  key: string;
+  program: Program;
+}
+
+/**
+ * The enabled programs of tenants whose kill switch is off, indexed by the devices that feed them
+ * and by whether time alone can change them. Reloaded when this replica changes a program and
+ * every PROGRAMS_REFRESH_MS when the table's fingerprint moved (changes through other replicas).
+ */
+@Injectable()
+export class ProgramCatalog implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ProgramCatalog.name);
+  private byDevice = new Map<string, RunnableProgram[]>();
+  private byKey = new Map<string, RunnableProgram>();
+  private ticking: RunnableProgram[] = [];
+  private killed = new Set<string>();
+  private signature: ProgramsSignature | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly programs: ProgramsRepository,
+    @Inject(ACTUATOR_CONTROLLER_CONFIG) private readonly config: ActuatorControllerConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => {
+      void this.refreshIfChanged().catch((error: unknown) =>
+        this.logger.error({ err: error, msg: 'program catalog refresh failed' }),
+      );
+    }, this.config.PROGRAMS_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  forDevice(tenant: string, device: string): readonly RunnableProgram[] {
+    return this.byDevice.get(`${tenant}/${device}`) ?? [];
+  }
+
+  get(key: string): RunnableProgram | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** Programs that need timer ticks (`for`, schedules, cron, windows, staleAfter). */
+  tickers(): readonly RunnableProgram[] {
+    return this.ticking;
+  }
+
+  /** Whether the tenant's kill switch is on (its programs are not run, their commands refused). */
+  isKilled(tenant: string): boolean {
+    return this.killed.has(tenant);
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** Reloads now (after a change through this replica, or a kill switch). */
+  async refresh(): Promise<void> {
+    // one load at a time; a refresh asked for during a load runs after it, so it sees the change
+    const previous = this.loading ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.load());
+    this.loading = next;
+    await next;
+  }
+
+  private async refreshIfChanged(): Promise<void> {
+    const signature = await this.programs.runnableSignature();
+    const known = this.signature;
+    if (
+      known &&
+      known.count === signature.count &&
+      known.versionSum === signature.versionSum &&
+      known.lastUpdate === signature.lastUpdate
+    ) {
+      return;
+    }
+    await this.refresh();
+  }
+
+  private async load(): Promise<void> {
+    const signature = await this.programs.runnableSignature();
+    const rows = await this.programs.listRunnable();
+    const killed = new Set(await this.programs.killedTenants());
+    const byDevice = new Map<string, RunnableProgram[]>();
+    const byKey = new Map<string, RunnableProgram>();
+    const ticking: RunnableProgram[] = [];
+    for (const row of rows) {
+      const entry: RunnableProgram = { key: `${row.tenant}/${row.id}`, program: row.definition };
+      byKey.set(entry.key, entry);
+      for (const device of row.definition.devices) {
+        const deviceKey = `${row.tenant}/${device}`;
+        const list = byDevice.get(deviceKey);
+        if (list) list.push(entry);
+        else byDevice.set(deviceKey, [entry]);
+      }
+      if (needsTicks(row.definition)) ticking.push(entry);
+    }
+    this.byDevice = byDevice;
+    this.byKey = byKey;
+    this.ticking = ticking;
+    this.killed = killed;
+    this.signature = signature;
+  }
+}

@@ -1,0 +1,294 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { REDIS } from '@sluice/redis';
+import type { Redis } from 'ioredis';
+import {
+  ACTUATOR_CONTROLLER_CONFIG,
+  type ActuatorControllerConfig,
+} from '../actuator-controller.config';
+import { ProgramCatalog } from '../programs/program-catalog';
+import { safetyMetrics } from './safety.metrics';
+import { SafetyRepository, type ConflictInput, type KillSwitchRow } from './safety.repository';
+
+export interface CommandCandidate {
+  tenant: string;
+  actuator: string;
+  /** Program id (program commands). */
+  programId: string;
+  priority: number;
+  command: string;
+  params: Readonly<Record<string, string | number | boolean>>;
+}
+
+export type SafetyVerdict =
+  | { allowed: true; notBefore: number }
+  | {
+      allowed: false;
+      rule: 'kill_switch' | 'manual_override' | 'lower_priority' | 'rate_limited';
+      detail: string;
+    };
+
+interface Wish {
+  priority: number;
+  command: string;
+  params: Record<string, string | number | boolean>;
+}
+
+const MINUTE_MS = 60_000;
+
+function sameWish(
+  a: Pick<Wish, 'command' | 'params'>,
+  b: Pick<Wish, 'command' | 'params'>,
+): boolean {
+  if (a.command !== b.command) return false;
+  const keys = Object.keys(a.params);
+  return (
+    keys.length === Object.keys(b.params).length &&
+    keys.every((key) => a.params[key] === b.params[key])
+  );
+}
+
+/**
+ * The rules between a program's decision and an actuator, applied in this order: the tenant's kill
+ * switch, a user's manual override (holds the actuator for its hold time), priority between
+ * programs that want different things for one actuator (higher priority wins, ties go to the
+ * smaller program id, the conflict is recorded), the per-actuator rate limit, and the minimum dwell
+ * time (a command sooner than that after the previous one waits instead of being dropped).
+ *
+ * The fast-changing facts live in Redis so every replica sees them: each program's standing wish
+ * per actuator, override holds, per-minute send counters and the last send time.
+ */
+@Injectable()
+export class SafetyService {
+  private readonly metrics = safetyMetrics();
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly repository: SafetyRepository,
+    private readonly catalog: ProgramCatalog,
+    @Inject(ACTUATOR_CONTROLLER_CONFIG) private readonly config: ActuatorControllerConfig,
+  ) {}
+
+  /** Verdicts for program commands, in order (later candidates see earlier wishes). */
+  async checkProgramCommands(
+    candidates: readonly CommandCandidate[],
+    now: number,
+  ): Promise<SafetyVerdict[]> {
+    const verdicts: SafetyVerdict[] = [];
+    const conflicts: ConflictInput[] = [];
+    for (const candidate of candidates) {
+      const verdict = await this.checkOne(candidate, now, conflicts);
+      if (!verdict.allowed) this.metrics.refused.inc({ rule: verdict.rule });
+      verdicts.push(verdict);
+    }
+    await this.repository.recordConflicts(conflicts);
+    this.metrics.conflicts.inc(conflicts.length);
+    return verdicts;
+  }
+
+  /** A user's command obeys only the rate limit (the kill switch stops programs, not people). */
+  async checkUserCommand(tenant: string, actuator: string, now: number): Promise<SafetyVerdict> {
+    if (!(await this.withinRateLimit(tenant, actuator, now))) {
+      this.metrics.refused.inc({ rule: 'rate_limited' });
+      return { allowed: false, rule: 'rate_limited', detail: this.rateDetail() };
+    }
+    return { allowed: true, notBefore: now };
+  }
+
+  /** A manual command holds the actuator against every program until `now + holdMs`. */
+  async holdForUser(
+    tenant: string,
+    actuator: string,
+    command: { id: string; command: string; params: Record<string, string | number | boolean> },
+    issuedBy: string,
+    holdMs: number,
+    now: number,
+  ): Promise<number> {
+    const until = now + holdMs;
+    if (holdMs > 0) {
+      await this.redis.set(
+        overrideKey(tenant, actuator),
+        JSON.stringify({
+          until,
+          by: issuedBy,
+          commandId: command.id,
+          command: command.command,
+          params: command.params,
+        }),
+        'PX',
+        holdMs,
+      );
+    }
+    await this.repository.saveOverride(tenant, actuator, command.id, issuedBy, until);
+    return until;
+  }
+
+  /** Remembers when an actuator was last sent a command (dwell rule). */
+  async noteSent(tenant: string, actuator: string, at: number): Promise<void> {
+    if (this.config.SAFETY_MIN_DWELL_MS > 0) {
+      await this.redis.set(
+        lastSentKey(tenant, actuator),
+        String(at),
+        'PX',
+        this.config.SAFETY_MIN_DWELL_MS * 2,
+      );
+    }
+  }
+
+  async setKillSwitch(
+    tenant: string,
+    active: boolean,
+    reason: string | null,
+    changedBy: string,
+  ): Promise<KillSwitchRow> {
+    const row = await this.repository.setKillSwitch(tenant, active, reason, changedBy);
+    await this.catalog.refresh();
+    return row;
+  }
+
+  private async checkOne(
+    candidate: CommandCandidate,
+    now: number,
+    conflicts: ConflictInput[],
+  ): Promise<SafetyVerdict> {
+    const { tenant, actuator } = candidate;
+    if (this.catalog.isKilled(tenant)) {
+      return {
+        allowed: false,
+        rule: 'kill_switch',
+        detail: `kill switch of tenant ${tenant} is on`,
+      };
+    }
+    const wish: Wish = {
+      priority: candidate.priority,
+      command: candidate.command,
+      params: { ...candidate.params },
+    };
+    const results = await this.redis
+      .multi()
+      .get(overrideKey(tenant, actuator))
+      .hset(wishesKey(tenant, actuator), candidate.programId, JSON.stringify(wish))
+      .pexpire(wishesKey(tenant, actuator), 7 * 24 * 60 * MINUTE_MS)
+      .hgetall(wishesKey(tenant, actuator))
+      .get(lastSentKey(tenant, actuator))
+      .exec();
+    if (!results)
+      throw new Error(`Redis transaction on actuator ${tenant}/${actuator} was aborted`);
+    for (const [error] of results) if (error) throw error;
+    const override = results[0][1] as string | null;
+    const wishes = results[3][1] as Record<string, string>;
+    const lastSent = results[4][1] as string | null;
+
+    if (override !== null) {
+      const hold = JSON.parse(override) as {
+        until: number;
+        by: string;
+        command: string;
+        params: Record<string, unknown>;
+      };
+      conflicts.push({
+        tenant,
+        actuator,
+        winnerKind: 'user',
+        winnerId: hold.by,
+        winnerPriority: null,
+        winnerCommand: { command: hold.command, params: hold.params },
+        loserProgram: candidate.programId,
+        loserPriority: candidate.priority,
+        loserCommand: { command: candidate.command, params: candidate.params },
+        rule: 'manual_override',
+      });
+      return {
+        allowed: false,
+        rule: 'manual_override',
+        detail: `manual command by ${hold.by} holds ${actuator} until ${new Date(hold.until).toISOString()}`,
+      };
+    }
+
+    // the highest-priority enabled program that wants this actuator decides it
+    let winner: { id: string; wish: Wish } = { id: candidate.programId, wish };
+    const rivals: Array<{ id: string; wish: Wish }> = [];
+    for (const [programId, json] of Object.entries(wishes)) {
+      if (programId === candidate.programId || !this.catalog.get(`${tenant}/${programId}`))
+        continue;
+      const other = { id: programId, wish: JSON.parse(json) as Wish };
+      rivals.push(other);
+      if (
+        other.wish.priority > winner.wish.priority ||
+        (other.wish.priority === winner.wish.priority && programId < winner.id)
+      ) {
+        winner = other;
+      }
+    }
+    if (winner.id !== candidate.programId && !sameWish(winner.wish, wish)) {
+      conflicts.push(conflictOf(tenant, actuator, winner, { id: candidate.programId, wish }));
+      return {
+        allowed: false,
+        rule: 'lower_priority',
+        detail: `program ${winner.id} (priority ${winner.wish.priority}) wants ${describeWish(winner.wish)}`,
+      };
+    }
+    for (const rival of rivals) {
+      if (!sameWish(rival.wish, wish))
+        conflicts.push(conflictOf(tenant, actuator, { id: candidate.programId, wish }, rival));
+    }
+
+    if (!(await this.withinRateLimit(tenant, actuator, now))) {
+      return { allowed: false, rule: 'rate_limited', detail: this.rateDetail() };
+    }
+    const dwell = this.config.SAFETY_MIN_DWELL_MS;
+    const notBefore =
+      lastSent !== null && dwell > 0 ? Math.max(now, Number(lastSent) + dwell) : now;
+    return { allowed: true, notBefore };
+  }
+
+  private async withinRateLimit(tenant: string, actuator: string, now: number): Promise<boolean> {
+    const key = `ac:rate:${tenant}:${actuator}:${Math.floor(now / MINUTE_MS)}`;
+    const results = await this.redis
+      .multi()
+      .incr(key)
+      .pexpire(key, 2 * MINUTE_MS)
+      .exec();
+    const count = Number(results?.[0]?.[1] ?? 0);
+    return count <= this.config.SAFETY_MAX_COMMANDS_PER_MINUTE;
+  }
+
+  private rateDetail(): string {
+    return `more than ${this.config.SAFETY_MAX_COMMANDS_PER_MINUTE} commands to this actuator in one minute`;
+  }
+}
+
+function conflictOf(
+  tenant: string,
+  actuator: string,
+  winner: { id: string; wish: Wish },
+  loser: { id: string; wish: Wish },
+): ConflictInput {
+  return {
+    tenant,
+    actuator,
+    winnerKind: 'program',
+    winnerId: winner.id,
+    winnerPriority: winner.wish.priority,
+    winnerCommand: { command: winner.wish.command, params: winner.wish.params },
+    loserProgram: loser.id,
+    loserPriority: loser.wish.priority,
+    loserCommand: { command: loser.wish.command, params: loser.wish.params },
+    rule: 'priority',
+  };
+}
+
+function describeWish(wish: Wish): string {
+  return `${wish.command} ${JSON.stringify(wish.params)}`;
+}
+
+function overrideKey(tenant: string, actuator: string): string {
+  return `ac:override:${tenant}:${actuator}`;
+}
+
+function wishesKey(tenant: string, actuator: string): string {
+  return `ac:wishes:${tenant}:${actuator}`;
+}
+
+function lastSentKey(tenant: string, actuator: string): string {
+  return `ac:last-sent:${tenant}:${actuator}`;
+}
