@@ -1,8 +1,11 @@
-import { z } from 'zod';
-import { httpEnv, logEnv, shutdownEnv } from '@sluice/config';
 import { runService } from '@sluice/service-runtime';
+import { notifierEnvSchema } from './notifier.config';
 import { NotifierModule } from './notifier.module';
 
-runService('notifier', z.object({ ...httpEnv(8084), ...logEnv, ...shutdownEnv }), () =>
-  NotifierModule.forRoot(),
-);
+runService('notifier', notifierEnvSchema, (config) => NotifierModule.forRoot(config), {
+  grpc: (config) => ({
+    url: `0.0.0.0:${config.GRPC_PORT}`,
+    protoFiles: ['sluice/alerts.proto'],
+    packages: ['sluice.alerts.v1'],
+  }),
+});
