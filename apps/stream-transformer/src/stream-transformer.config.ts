@@ -1,4 +1,5 @@
-import { databaseEnv, envInteger, httpEnv, logEnv, shutdownEnv } from '@sluice/config';
+import { alertRulesEnv } from '@sluice/alerting';
+import { databaseEnv, envInteger, httpEnv, logEnv, redisEnv, shutdownEnv } from '@sluice/config';
 import { Topics } from '@sluice/contracts';
 import { z } from 'zod';
 
@@ -9,6 +10,7 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 export const transformerEnvSchema = z.object({
   ...httpEnv(8081),
   ...databaseEnv,
+  ...redisEnv,
   ...logEnv,
   ...shutdownEnv,
   /** Schema of the device registry (default: the database's search_path, i.e. public). */
@@ -24,6 +26,11 @@ export const transformerEnvSchema = z.object({
   TOPIC_TELEMETRY_RAW: z.string().min(1).default(Topics.telemetryRaw),
   TOPIC_TELEMETRY_CLEAN: z.string().min(1).default(Topics.telemetryClean),
   TOPIC_TELEMETRY_DLQ: z.string().min(1).default(Topics.telemetryDlq),
+  TOPIC_ALERTS: z.string().min(1).default(Topics.alerts),
+  /** Anomaly detector rules (ALERT_RULES JSON or ALERT_RULES_FILE; see libs/alerting README). */
+  ...alertRulesEnv,
+  /** Detector state of a series without readings for this long expires from Redis. */
+  ANOMALY_STATE_TTL_MS: envInteger({ min: 1_000, default: 7 * DAY_MS }),
 });
 
 export type TransformerConfig = z.output<typeof transformerEnvSchema>;

@@ -84,6 +84,8 @@ describe('stream-transformer through the embedded broker', () => {
       TOPIC_TELEMETRY_DLQ: topics.dlq,
       TIMESTAMP_MAX_PAST_MS: String(60 * 60_000),
       LOG_LEVEL: 'warn',
+      // anomaly detector state goes to Redis: keep it under a key prefix of this test
+      REDIS_KEY_PREFIX: `${uniqueName('test_transformer')}:`,
     };
     @Module({
       imports: [

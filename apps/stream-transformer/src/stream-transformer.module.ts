@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DbModule } from '@sluice/db';
 import { KafkaModule } from '@sluice/kafka';
+import { RedisModule } from '@sluice/redis';
 import { TRANSFORMER_CONFIG, type TransformerConfig } from './stream-transformer.config';
 import { TransformModule } from './transform/transform.module';
 
@@ -31,6 +32,11 @@ export class StreamTransformerModule {
           ssl: config.DATABASE_SSL,
           schema: config.DATABASE_SCHEMA,
           applicationName: 'stream-transformer',
+        }),
+        RedisModule.forRoot({
+          url: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          connectionName: 'stream-transformer',
         }),
         KafkaModule.forRoot({ clientId: 'stream-transformer', env }),
         TransformModule,

@@ -27,7 +27,12 @@ export function simulatedDeviceIdentity(index: number): Pick<SimulatedDevice, 'i
 }
 
 /** A reproducible fleet: the same seed gives the same rooms and the same noise. */
-export function createFleet(count: number, seed: number, startMs: number): SimulatedDevice[] {
+export function createFleet(
+  count: number,
+  seed: number,
+  startMs: number,
+  physicsSpeed = 1,
+): SimulatedDevice[] {
   const profiles = new SeededRandom(seed);
   return Array.from({ length: count }, (_, i) => {
     const identity = simulatedDeviceIdentity(i + 1);
@@ -41,6 +46,7 @@ export function createFleet(count: number, seed: number, startMs: number): Simul
       },
       new SeededRandom(seed * 7919 + i + 1),
       startMs,
+      physicsSpeed,
     );
     return { ...identity, room };
   });

@@ -63,6 +63,8 @@ export class SimulatedRoom {
     private readonly profile: RoomProfile,
     private readonly random: SeededRandom,
     startMs: number,
+    /** Thermal dynamics run this many times faster than the clock (demos and tests; 1 = real). */
+    private readonly physicsSpeed = 1,
   ) {
     this.clockMs = startMs;
     this.temperatureC = this.ambientAt(startMs);
@@ -124,7 +126,7 @@ export class SimulatedRoom {
     if (fan)
       rate += (ROOM_PHYSICS.fanSetpointC - this.temperatureC) / ROOM_PHYSICS.fanTimeConstantS;
     if (heater) rate += ROOM_PHYSICS.heaterRateCPerS;
-    this.temperatureC += rate * seconds;
+    this.temperatureC += rate * seconds * this.physicsSpeed;
 
     this.humidityDriftPct = clamp(
       this.humidityDriftPct + 0.05 * Math.sqrt(seconds) * this.random.gaussian(),

@@ -10,7 +10,11 @@ import type { ActuatorState } from '../fleet/actuator-state';
 import { createFleet, type SimulatedDevice } from '../fleet/fleet';
 import { regulate } from '../fleet/thermostat';
 import { ReadingsPublisher, type OutgoingReading } from '../publishing/readings.publisher';
-import { SIMULATOR_CONFIG, type SimulatorConfig } from '../simulator.config';
+import {
+  localThermostatEnabled,
+  SIMULATOR_CONFIG,
+  type SimulatorConfig,
+} from '../simulator.config';
 import {
   actuatorsOn,
   publishDuration,
@@ -33,12 +37,19 @@ export class SimulationService implements OnApplicationBootstrap, BeforeApplicat
   private readonly publisher: ReadingsPublisher;
   private timer: NodeJS.Timeout | undefined;
   private lastAcceptedAt = Date.now();
+  private readonly localThermostat: boolean;
 
   constructor(
     @Inject(SIMULATOR_CONFIG) private readonly config: SimulatorConfig,
     health: HealthService,
   ) {
-    this.fleet = createFleet(config.SIM_DEVICES, config.SIM_SEED, Date.now());
+    this.fleet = createFleet(
+      config.SIM_DEVICES,
+      config.SIM_SEED,
+      Date.now(),
+      config.SIM_PHYSICS_SPEED,
+    );
+    this.localThermostat = localThermostatEnabled(config);
     this.publisher = new ReadingsPublisher({
       gatewayUrl: config.GATEWAY_URL,
       apiKey: config.SIM_API_KEY,
@@ -82,7 +93,7 @@ export class SimulationService implements OnApplicationBootstrap, BeforeApplicat
     });
   }
 
-  /** The actuators of a simulated device: what actuator commands will drive (later issue). */
+  /** The actuators of a simulated device: what the actuator agent's commands drive. */
   actuatorsOf(deviceId: string): ActuatorState | undefined {
     return this.fleet.find((device) => device.id === deviceId)?.room.actuators;
   }
@@ -109,7 +120,7 @@ export class SimulationService implements OnApplicationBootstrap, BeforeApplicat
     let heaters = 0;
     for (const device of this.fleet) {
       device.room.advanceTo(now);
-      if (this.config.SIM_LOCAL_THERMOSTAT) regulate(device.room);
+      if (this.localThermostat) regulate(device.room);
       const { fan, heater } = device.room.actuators.snapshot();
       fans += fan ? 1 : 0;
       heaters += heater ? 1 : 0;

@@ -8,7 +8,14 @@ import {
   type CleanReadingBatch,
   type DlqRecord,
 } from '@sluice/contracts';
-import type { ConsumedBatch, ConsumedMessage, KafkaProducer, OutgoingRecord } from '@sluice/kafka';
+import {
+  observeIngestLatency,
+  type ConsumedBatch,
+  type ConsumedMessage,
+  type KafkaProducer,
+  type OutgoingRecord,
+} from '@sluice/kafka';
+import type { AnomalyDetectionService } from '../anomaly-detection/anomaly-detection.service';
 import type { DeviceTagsCache } from '../enrichment/device-tags.cache';
 import {
   transformRawRecord,
@@ -36,6 +43,8 @@ export class TelemetryTransformService {
     private readonly topics: TransformTopics,
     private readonly metrics: TransformMetrics,
     private readonly clock: () => number = Date.now,
+    /** Flags anomalous readings and adds alerts.v1 records to the same produce call. */
+    private readonly anomalies?: Pick<AnomalyDetectionService, 'inspect'>,
   ) {}
 
   async handle(batch: ConsumedBatch): Promise<void> {
@@ -54,7 +63,7 @@ export class TelemetryTransformService {
       results.flatMap(({ outcome }) => (outcome.accepted ? [outcome.accepted] : [])),
     );
 
-    const clean: OutgoingRecord[] = [];
+    const clean: Array<{ value: CleanReadingBatch; record: Omit<OutgoingRecord, 'value'> }> = [];
     const dlq: OutgoingRecord[] = [];
     const ingestTimes: number[] = [];
     let unknownDevices = 0;
@@ -76,20 +85,31 @@ export class TelemetryTransformService {
       const ingestTs = readIngestTs(message.headers) ?? accepted.receivedAt;
       ingestTimes.push(ingestTs);
       clean.push({
-        key: message.key ?? key,
-        value: encodeRecord(value),
-        headers: forwardedHeaders(message, ingestTs),
+        value,
+        record: { key: message.key ?? key, headers: forwardedHeaders(message, ingestTs) },
       });
     }
 
+    // detection flags readings before they are encoded; its state is saved once Kafka has the records
+    const ingestTsOf = new Map(clean.map(({ value }, i) => [value, ingestTimes[i]]));
+    const inspection = await this.anomalies?.inspect(
+      clean.map(({ value }) => value),
+      (value) => ingestTsOf.get(value) ?? now,
+    );
     await this.producer.sendBatch([
-      { topic: this.topics.clean, records: clean },
+      {
+        topic: this.topics.clean,
+        records: clean.map(({ value, record }) => ({ ...record, value: encodeRecord(value) })),
+      },
       { topic: this.topics.dlq, records: dlq },
+      ...(inspection ? [{ topic: inspection.alertsTopic, records: inspection.alerts }] : []),
     ]);
+    await inspection?.commit();
 
     const sentAt = this.clock();
     for (const ingestTs of ingestTimes) {
       this.metrics.ingestToClean.observe(Math.max(0, sentAt - ingestTs) / 1000);
+      observeIngestLatency('clean', ingestTs, sentAt);
     }
     this.record(
       results.map((r) => r.outcome),

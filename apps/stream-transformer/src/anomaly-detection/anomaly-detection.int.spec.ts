@@ -1,0 +1,130 @@
+import { parseAlertRules } from '@sluice/alerting';
+import { AlertEventSchema, decodeRecord, type CleanReadingBatch } from '@sluice/contracts';
+import { uniqueName } from '@sluice/testing';
+import { Redis } from 'ioredis';
+import { AnomalyDetectionService } from './anomaly-detection.service';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const T0 = 1_700_000_000_000;
+
+describe('anomaly detection with detector state in Redis', () => {
+  const keyPrefix = `${uniqueName('test_anomaly')}:`;
+  let redis: Redis;
+  let service: AnomalyDetectionService;
+
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL, { keyPrefix });
+    service = new AnomalyDetectionService(redis, {
+      alertsTopic: 'alerts-test',
+      stateTtlMs: 60_000,
+      rules: parseAlertRules(
+        JSON.stringify({
+          defaults: { zscore: null },
+          rules: [
+            { match: { metric: 'temperature' }, detectors: { threshold: { max: 30 } } },
+            {
+              match: { tag: { key: 'kind', value: 'stuck-prone' } },
+              detectors: { flatline: { durationMs: 3_000 } },
+            },
+          ],
+        }),
+      ),
+    });
+  });
+
+  afterAll(async () => {
+    const cleaner = new Redis(REDIS_URL);
+    const keys = await cleaner.keys(`${keyPrefix}*`);
+    if (keys.length > 0) await cleaner.unlink(...keys);
+    await cleaner.quit();
+    await redis.quit();
+  });
+
+  const batch = (
+    device: string,
+    readings: Array<[string, number, number]>,
+    tags: Record<string, string> = {},
+  ): CleanReadingBatch => ({
+    tenant: 'acme',
+    device,
+    deviceTags: tags,
+    rawPartition: 0,
+    rawOffset: '0',
+    readings: readings.map(([metric, offset, value]) => ({ metric, time: T0 + offset, value })),
+  });
+
+  const alertsOf = (inspection: Awaited<ReturnType<AnomalyDetectionService['inspect']>>) =>
+    inspection.alerts.map((record) => decodeRecord(AlertEventSchema, record.value));
+
+  it('publishes a firing alert with evidence, flags the reading, and resolves across batches via Redis state', async () => {
+    const device = uniqueName('boiler');
+    const first = [
+      batch(device, [
+        ['temperature', 0, 20],
+        ['temperature', 1_000, 35],
+        ['power', 1_000, 999],
+      ]),
+    ];
+    const inspection = await service.inspect(first, () => T0);
+    const alerts = alertsOf(inspection);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        id: `acme/${device}/temperature/threshold/firing/${T0 + 1_000}`,
+        device,
+        metric: 'temperature',
+        kind: 'threshold',
+        state: 'firing',
+        evidence: expect.objectContaining({ value: 35, max: 30 }),
+      }),
+    ]);
+    expect(first[0].readings.map((reading) => reading.anomaly ?? false)).toEqual([
+      false,
+      true,
+      false,
+    ]);
+    await inspection.commit();
+
+    // the next batch continues from the state in Redis: still high = nothing new, back low = resolved
+    const next = await service.inspect(
+      [
+        batch(device, [
+          ['temperature', 2_000, 36],
+          ['temperature', 3_000, 25],
+        ]),
+      ],
+      () => T0,
+    );
+    expect(alertsOf(next).map((alert) => `${alert.kind}:${alert.state}`)).toEqual([
+      'threshold:resolved',
+    ]);
+    await next.commit();
+  });
+
+  it('produces the same alert ids when a batch is replayed before its state was saved, and nothing after', async () => {
+    const device = uniqueName('replay');
+    const readings: Array<[string, number, number]> = [['temperature', 0, 50]];
+    const crashed = await service.inspect([batch(device, readings)], () => T0);
+    // crash before commit(): the replay recomputes the same transition with the same id
+    const replay = await service.inspect([batch(device, readings)], () => T0);
+    expect(alertsOf(replay).map((a) => a.id)).toEqual(alertsOf(crashed).map((a) => a.id));
+    await replay.commit();
+    // crash after commit(): the replayed reading is not newer than the state, so no second alert
+    const again = await service.inspect([batch(device, readings)], () => T0);
+    expect(again.alerts).toEqual([]);
+  });
+
+  it('applies rules by device tag (flatline only on tagged devices)', async () => {
+    const stuck: Array<[string, number, number]> = [0, 1_000, 2_000, 3_000, 4_000].map((t) => [
+      'level',
+      t,
+      7,
+    ]);
+    const tagged = await service.inspect(
+      [batch(uniqueName('tagged'), stuck, { kind: 'stuck-prone' })],
+      () => T0,
+    );
+    expect(alertsOf(tagged).map((a) => `${a.kind}:${a.state}`)).toEqual(['flatline:firing']);
+    const untagged = await service.inspect([batch(uniqueName('plain'), stuck)], () => T0);
+    expect(untagged.alerts).toEqual([]);
+  });
+});
