@@ -5,5 +5,6 @@ module.exports = {
   ...require('../jest.preset.cjs'),
   displayName: 'e2e',
   rootDir: __dirname,
-  testMatch: ['**/*.e2e.spec.ts'],
+  // ops/: operations acceptance suites (Prometheus scraping, graceful shutdown under load)
+  testMatch: ['**/*.e2e.spec.ts', '<rootDir>/ops/**/*.int.spec.ts'],
 };

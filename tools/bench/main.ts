@@ -26,9 +26,35 @@ const BENCHMARKS: Array<{ name: string; script: string; about: string }> = [
     about: 'speed-layer Lua apply in Redis',
   },
   {
+    name: 'rollup',
+    script: 'apps/aggregator/bench/rollup.bench.ts',
+    about: 'batch layer: hourly rollups of 10M raw rows (rows/s)',
+  },
+  {
+    name: 'serving',
+    script: 'apps/aggregator/bench/serving.bench.ts',
+    about: 'serving layer: 30 days at 1 h for one device (p50/p95/p99)',
+  },
+  {
+    name: 'programs',
+    script: 'apps/actuator-controller/bench/programs.bench.ts',
+    about: '10k programs over 10k devices at 20k readings/s: gateway accept → command published',
+  },
+  {
+    name: 'ingest-http',
+    script: 'apps/ingest-gateway/bench/ingest-http.bench.ts',
+    about:
+      'gateway accept into Kafka: line protocol 5k-line bodies and JSON batches (points/s, CPU)',
+  },
+  {
     name: 'pipeline',
     script: 'test/bench/pipeline-throughput.bench.ts',
     about: 'end to end: gateway accept → stored row, 1M readings',
+  },
+  {
+    name: 'alert-storm',
+    script: 'apps/notifier/bench/alert-storm.bench.ts',
+    about: 'notifier: 100k flapping anomalies across 1k devices → incidents and notifications',
   },
 ];
 

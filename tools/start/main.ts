@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { Pipeline, REPO_ROOT } from '@sluice/pipeline-launcher';
+import { buildDashboard } from './build-dashboard';
 
 const verbose = process.env.SLUICE_VERBOSE === '1';
 const dataDir = process.env.SLUICE_DATA_DIR ?? join(REPO_ROOT, 'data');
@@ -33,6 +34,8 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+buildDashboard(REPO_ROOT, (message) => console.log(`[sluice] ${message}`));
 
 pipeline
   .start()
