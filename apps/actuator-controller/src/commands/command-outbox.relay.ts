@@ -155,7 +155,7 @@ export class CommandOutboxRelay implements OnApplicationBootstrap, BeforeApplica
       this.config.COMMAND_ACK_TIMEOUT_MS,
       attempt,
     );
-    for (const row of rows) await this.safety.noteSent(row.tenant, row.actuator, publishedAt);
+    await this.safety.noteSent(rows, publishedAt);
   }
 
   private async finish(

@@ -33,6 +33,15 @@ interface Wish {
   params: Record<string, string | number | boolean>;
 }
 
+/** What the rules read about an actuator once the candidate's own wish is registered. */
+interface ActuatorFacts {
+  wish: Wish;
+  override: string | null;
+  /** Program id → its standing wish (JSON), the candidate's included. */
+  wishes: Record<string, string>;
+  lastSent: string | null;
+}
+
 const MINUTE_MS = 60_000;
 
 function sameWish(
@@ -68,26 +77,45 @@ export class SafetyService {
     @Inject(ACTUATOR_CONTROLLER_CONFIG) private readonly config: ActuatorControllerConfig,
   ) {}
 
-  /** Verdicts for program commands, in order (later candidates see earlier wishes). */
+  /**
+   * Verdicts for program commands, in order (later candidates see earlier wishes). Two Redis round
+   * trips per call whatever the number of candidates: the commands of all candidates are written
+   * back to back on the one connection, which Redis runs in that order, so the outcome is the one
+   * of checking them one after another.
+   */
   async checkProgramCommands(
     candidates: readonly CommandCandidate[],
     now: number,
   ): Promise<SafetyVerdict[]> {
-    const verdicts: SafetyVerdict[] = [];
+    const facts = await Promise.all(
+      candidates.map((candidate) =>
+        this.catalog.isKilled(candidate.tenant) ? undefined : this.standingFacts(candidate),
+      ),
+    );
     const conflicts: ConflictInput[] = [];
-    for (const candidate of candidates) {
-      const verdict = await this.checkOne(candidate, now, conflicts);
+    const verdicts = candidates.map((candidate, index) =>
+      this.ruleOnPrograms(candidate, facts[index], now, conflicts),
+    );
+    const withinLimit = await Promise.all(
+      verdicts.map((verdict, index) =>
+        verdict.allowed ? this.withinRateLimit(candidates[index], now) : true,
+      ),
+    );
+    const final = verdicts.map((verdict, index): SafetyVerdict =>
+      withinLimit[index]
+        ? verdict
+        : { allowed: false, rule: 'rate_limited', detail: this.rateDetail() },
+    );
+    for (const verdict of final)
       if (!verdict.allowed) this.metrics.refused.inc({ rule: verdict.rule });
-      verdicts.push(verdict);
-    }
     await this.repository.recordConflicts(conflicts);
     this.metrics.conflicts.inc(conflicts.length);
-    return verdicts;
+    return final;
   }
 
   /** A user's command obeys only the rate limit (the kill switch stops programs, not people). */
   async checkUserCommand(tenant: string, actuator: string, now: number): Promise<SafetyVerdict> {
-    if (!(await this.withinRateLimit(tenant, actuator, now))) {
+    if (!(await this.withinRateLimit({ tenant, actuator }, now))) {
       this.metrics.refused.inc({ rule: 'rate_limited' });
       return { allowed: false, rule: 'rate_limited', detail: this.rateDetail() };
     }
@@ -122,16 +150,18 @@ export class SafetyService {
     return until;
   }
 
-  /** Remembers when an actuator was last sent a command (dwell rule). */
-  async noteSent(tenant: string, actuator: string, at: number): Promise<void> {
-    if (this.config.SAFETY_MIN_DWELL_MS > 0) {
-      await this.redis.set(
-        lastSentKey(tenant, actuator),
-        String(at),
-        'PX',
-        this.config.SAFETY_MIN_DWELL_MS * 2,
-      );
-    }
+  /** Remembers when these actuators were last sent a command (dwell rule), in one round trip. */
+  async noteSent(
+    targets: ReadonlyArray<{ tenant: string; actuator: string }>,
+    at: number,
+  ): Promise<void> {
+    const dwell = this.config.SAFETY_MIN_DWELL_MS;
+    if (dwell <= 0 || targets.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const { tenant, actuator } of targets)
+      pipeline.set(lastSentKey(tenant, actuator), String(at), 'PX', dwell * 2);
+    const results = await pipeline.exec();
+    for (const [error] of results ?? []) if (error) throw error;
   }
 
   async setKillSwitch(
@@ -145,19 +175,9 @@ export class SafetyService {
     return row;
   }
 
-  private async checkOne(
-    candidate: CommandCandidate,
-    now: number,
-    conflicts: ConflictInput[],
-  ): Promise<SafetyVerdict> {
+  /** Registers the candidate's wish and reads what the rules need about its actuator, atomically. */
+  private async standingFacts(candidate: CommandCandidate): Promise<ActuatorFacts> {
     const { tenant, actuator } = candidate;
-    if (this.catalog.isKilled(tenant)) {
-      return {
-        allowed: false,
-        rule: 'kill_switch',
-        detail: `kill switch of tenant ${tenant} is on`,
-      };
-    }
     const wish: Wish = {
       priority: candidate.priority,
       command: candidate.command,
@@ -174,9 +194,30 @@ export class SafetyService {
     if (!results)
       throw new Error(`Redis transaction on actuator ${tenant}/${actuator} was aborted`);
     for (const [error] of results) if (error) throw error;
-    const override = results[0][1] as string | null;
-    const wishes = results[3][1] as Record<string, string>;
-    const lastSent = results[4][1] as string | null;
+    return {
+      wish,
+      override: results[0][1] as string | null,
+      wishes: results[3][1] as Record<string, string>,
+      lastSent: results[4][1] as string | null,
+    };
+  }
+
+  /** Kill switch, manual override, priority and dwell; `facts` undefined = the tenant is killed. */
+  private ruleOnPrograms(
+    candidate: CommandCandidate,
+    facts: ActuatorFacts | undefined,
+    now: number,
+    conflicts: ConflictInput[],
+  ): SafetyVerdict {
+    const { tenant, actuator } = candidate;
+    if (facts === undefined) {
+      return {
+        allowed: false,
+        rule: 'kill_switch',
+        detail: `kill switch of tenant ${tenant} is on`,
+      };
+    }
+    const { wish, override, wishes, lastSent } = facts;
 
     if (override !== null) {
       const hold = JSON.parse(override) as {
@@ -232,17 +273,17 @@ export class SafetyService {
         conflicts.push(conflictOf(tenant, actuator, { id: candidate.programId, wish }, rival));
     }
 
-    if (!(await this.withinRateLimit(tenant, actuator, now))) {
-      return { allowed: false, rule: 'rate_limited', detail: this.rateDetail() };
-    }
     const dwell = this.config.SAFETY_MIN_DWELL_MS;
     const notBefore =
       lastSent !== null && dwell > 0 ? Math.max(now, Number(lastSent) + dwell) : now;
     return { allowed: true, notBefore };
   }
 
-  private async withinRateLimit(tenant: string, actuator: string, now: number): Promise<boolean> {
-    const key = `ac:rate:${tenant}:${actuator}:${Math.floor(now / MINUTE_MS)}`;
+  private async withinRateLimit(
+    target: { tenant: string; actuator: string },
+    now: number,
+  ): Promise<boolean> {
+    const key = `ac:rate:${target.tenant}:${target.actuator}:${Math.floor(now / MINUTE_MS)}`;
     const results = await this.redis
       .multi()
       .incr(key)
