@@ -17,6 +17,7 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+const BUFFER_MS = 5 * 60_000;
 
 interface RunRow {
   id: string;
@@ -109,6 +110,7 @@ describe('batch layer with two aggregator replicas', () => {
       TOPIC_TELEMETRY_DLQ: uniqueName('dlq'),
       TOPIC_AGGREGATES_1M: uniqueName('agg'),
       BATCH_TICK_INTERVAL_MS: '200',
+      BATCH_BUFFER_MS: String(BUFFER_MS),
       BATCH_INITIAL_LOOKBACK_MS: String(DAY),
     };
     replicas.push(spawnService('apps/aggregator/src/main.ts', env));
@@ -128,13 +130,19 @@ describe('batch layer with two aggregator replicas', () => {
     blocker.release();
     blocker = undefined;
 
-    const currentHourStart = Math.floor(Date.now() / HOUR) * HOUR;
+    // Caught up: the watermark reached the last hour whose buffer has passed (recomputed on every
+    // probe, as the clock may cross that point meanwhile) and no run is still in progress.
     await waitFor(
       async () => {
+        const lastDueHourEnd = Math.floor((Date.now() - BUFFER_MS) / HOUR) * HOUR;
         const { rows } = await pool.query<{ ms: number }>(
           `SELECT extract(epoch FROM completed_until) * 1000 AS ms FROM batch_watermarks WHERE job = 'hourly'`,
         );
-        return rows.length > 0 && Number(rows[0].ms) >= currentHourStart - HOUR;
+        return (
+          rows.length > 0 &&
+          Number(rows[0].ms) >= lastDueHourEnd &&
+          (await runs()).every((run) => run.status !== 'running')
+        );
       },
       { timeoutMs: 90_000, intervalMs: 200, message: 'the survivor to catch up' },
     );
