@@ -98,6 +98,11 @@ export const gatewayEnvSchema = z.object({
   UPLOAD_MAX_ERROR_ROWS: envInteger({ min: 0, max: 100_000, default: 1000 }),
   /** CSV uploads: how often a running job writes its progress to PostgreSQL. */
   UPLOAD_PROGRESS_INTERVAL_MS: envInteger({ min: 50, default: 1000 }),
+  /**
+   * CSV uploads: a running job whose progress has not been written for this long is failed when
+   * it is next read (its gateway died mid-upload); keep it well above UPLOAD_PROGRESS_INTERVAL_MS.
+   */
+  UPLOAD_STALE_AFTER_MS: envInteger({ min: 1000, default: 60_000 }),
   /** CSV uploads: how long a batch is retried while Kafka is unavailable before the job fails. */
   UPLOAD_PUBLISH_RETRY_MS: envInteger({ min: 0, default: 60_000 }),
   /** CSV uploads: jobs one gateway reads at once (503 uploads_busy above). */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -266,6 +267,38 @@ describe('CSV upload jobs (POST /api/v1/uploads)', () => {
     } else {
       expect(response.status).toBe(413);
     }
+  });
+
+  it('fails a job whose gateway stopped writing progress (died mid-upload), and only that one', async () => {
+    const insertRunningJob = async (secondsSinceProgress: number) => {
+      const id = randomUUID();
+      await gw.pool.query(
+        `INSERT INTO upload_jobs (id, tenant, key_id, status, options, rows_read, updated_at)
+         VALUES ($1, 'acme', 'a-key-of-a-dead-gateway', 'running', '{}', 4200,
+                 now() - make_interval(secs => $2))`,
+        [id, secondsSinceProgress],
+      );
+      return id;
+    };
+    const orphaned = await insertRunningJob(5 * 60);
+    const alive = await insertRunningJob(0);
+    const statusOf = async (id: string) => {
+      const response = await fetch(`${gw.baseUrl}/api/v1/uploads/${id}`, {
+        headers: auth(keys.reader),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as UploadJobStatusBody;
+    };
+
+    const failed = await statusOf(orphaned);
+    expect(failed).toMatchObject({ status: 'failed', rowsRead: 4200 });
+    expect(failed.error).toMatch(
+      /gateway running this job stopped \(no progress for 30\d s\); upload the file again/,
+    );
+    expect(failed.finishedAt).toEqual(expect.any(String));
+    // final: a later read answers the same, and a job with a fresh heartbeat keeps running
+    expect((await statusOf(orphaned)).error).toBe(failed.error);
+    expect((await statusOf(alive)).status).toBe('running');
   });
 
   describe('security', () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@sluice/db';
 import type { Pool } from 'pg';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 
 export type UploadJobStatus = 'running' | 'succeeded' | 'failed';
 
@@ -62,7 +63,10 @@ const JOB_COLUMNS = `id, tenant, key_id, status, file_name, options, bytes_total
 /** upload_jobs and upload_job_errors (migration 0007). Every read is scoped to a tenant. */
 @Injectable()
 export class UploadJobsRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
 
   async create(job: {
     id: string;
@@ -79,10 +83,26 @@ export class UploadJobsRepository {
     );
   }
 
+  /**
+   * A running job whose heartbeat (the progress write every UPLOAD_PROGRESS_INTERVAL_MS) stopped
+   * belonged to a gateway that died mid-upload: it is failed here, on read, so its state is final
+   * and the client knows to upload again, whichever replica it asks.
+   */
   async find(tenant: string, id: string): Promise<UploadJob | undefined> {
     const { rows } = await this.pool.query<UploadJobRow>(
-      `SELECT ${JOB_COLUMNS} FROM upload_jobs WHERE tenant = $1 AND id = $2`,
-      [tenant, id],
+      `WITH stale AS (
+         UPDATE upload_jobs
+            SET status = 'failed', finished_at = now(),
+                error = 'the gateway running this job stopped (no progress for ' ||
+                        round(extract(epoch FROM now() - updated_at)) || ' s); upload the file again'
+          WHERE tenant = $1 AND id = $2 AND status = 'running'
+            AND updated_at < now() - make_interval(secs => $3::float8 / 1000)
+         RETURNING ${JOB_COLUMNS})
+       SELECT ${JOB_COLUMNS} FROM stale
+       UNION ALL
+       SELECT ${JOB_COLUMNS} FROM upload_jobs
+        WHERE tenant = $1 AND id = $2 AND NOT EXISTS (SELECT 1 FROM stale)`,
+      [tenant, id, this.config.UPLOAD_STALE_AFTER_MS],
     );
     return rows[0] === undefined ? undefined : toJob(rows[0]);
   }
