@@ -252,26 +252,33 @@ export class CommandsRepository {
   /**
    * Records a (re)send: `sent`, one more attempt, and the time the ack is due (the timeout doubles
    * with every attempt). Only rows still waiting for an ack are touched.
+   *
+   * Committed without waiting for the WAL flush: the command is already durable (inserted before
+   * it was published), and a mark lost in a database crash only leaves it `pending`, which the
+   * sweep re-publishes under the same id, as after a crash between publishing and marking. The
+   * evaluation consumer waits for this on every batch, so the flush would be on its hot path.
    */
   async markSent(ids: readonly string[], ackTimeoutMs: number, via: string): Promise<CommandRow[]> {
     if (ids.length === 0) return [];
-    return this.transaction(async (client) => {
-      const { rows } = await client.query<RawCommandRow>(
-        `UPDATE commands SET status = 'sent', attempts = attempts + 1,
-           sent_at = coalesce(sent_at, now()),
-           next_attempt_at = now() + make_interval(secs => $2::float8 * power(2, attempts) / 1000)
-         WHERE id = ANY($1) AND status IN ('pending', 'sent')
-         RETURNING ${COLUMNS}`,
-        [ids, ackTimeoutMs],
-      );
-      await client.query(
-        `INSERT INTO command_events (command_id, kind, detail)
-         SELECT id, 'sent', jsonb_build_object('attempt', attempts, 'via', $2::text)
-         FROM commands WHERE id = ANY($1)`,
-        [rows.map((row) => row.id), via],
-      );
-      return rows.map(toRow);
-    });
+    return this.transaction(
+      async (client) => {
+        const { rows } = await client.query<RawCommandRow>(
+          `WITH sent AS (
+             UPDATE commands SET status = 'sent', attempts = attempts + 1,
+               sent_at = coalesce(sent_at, now()),
+               next_attempt_at = now() + make_interval(secs => $2::float8 * power(2, attempts) / 1000)
+             WHERE id = ANY($1) AND status IN ('pending', 'sent')
+             RETURNING ${COLUMNS}),
+           audit AS (
+             INSERT INTO command_events (command_id, kind, detail)
+             SELECT id, 'sent', jsonb_build_object('attempt', attempts, 'via', $3::text) FROM sent)
+           SELECT * FROM sent`,
+          [ids, ackTimeoutMs, via],
+        );
+        return rows.map(toRow);
+      },
+      { waitForFlush: false },
+    );
   }
 
   /**
@@ -447,10 +454,13 @@ export class CommandsRepository {
     }));
   }
 
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  private async transaction<T>(
+    work: (client: PoolClient) => Promise<T>,
+    { waitForFlush = true }: { waitForFlush?: boolean } = {},
+  ): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
+      await client.query(waitForFlush ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit TO off');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
