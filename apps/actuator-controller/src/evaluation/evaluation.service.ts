@@ -50,9 +50,12 @@ export class EvaluationService {
 
   async evaluateReadings(batches: readonly DeviceReadings[]): Promise<void> {
     const involved = new Map<string, RunnableProgram>();
+    const inputs: Array<{ batch: DeviceReadings; programs: readonly RunnableProgram[] }> = [];
     for (const batch of batches) {
-      for (const entry of this.catalog.forDevice(batch.tenant, batch.device))
-        involved.set(entry.key, entry);
+      const programs = this.catalog.forDevice(batch.tenant, batch.device);
+      if (programs.length === 0) continue;
+      inputs.push({ batch, programs });
+      for (const entry of programs) involved.set(entry.key, entry);
     }
     if (involved.size === 0) return;
     const stopTimer = evaluationBatchSeconds.startTimer({ input: 'reading' });
@@ -61,11 +64,7 @@ export class EvaluationService {
       const commands: ProgramCommandInput[] = [];
       const alerts: AlertAction[] = [];
       let count = 0;
-      for (const batch of batches) {
-        const programs = this.catalog
-          .forDevice(batch.tenant, batch.device)
-          .filter((entry) => involved.has(entry.key));
-        if (programs.length === 0) continue;
+      for (const { batch, programs } of inputs) {
         for (const reading of batch.readings) {
           const event: ProgramEvent = {
             type: 'reading',

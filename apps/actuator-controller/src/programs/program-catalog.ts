@@ -18,6 +18,8 @@ export interface RunnableProgram {
   program: Program;
 }
 
+const NONE: readonly RunnableProgram[] = [];
+
 /**
  * The enabled programs of tenants whose kill switch is off, indexed by the devices that feed them
  * and by whether time alone can change them. Reloaded when this replica changes a program and
@@ -26,7 +28,8 @@ export interface RunnableProgram {
 @Injectable()
 export class ProgramCatalog implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ProgramCatalog.name);
-  private byDevice = new Map<string, RunnableProgram[]>();
+  /** tenant → device → programs: looked up per consumed record, without building a key string. */
+  private byDevice = new Map<string, Map<string, RunnableProgram[]>>();
   private byKey = new Map<string, RunnableProgram>();
   private ticking: RunnableProgram[] = [];
   private killed = new Set<string>();
@@ -54,7 +57,7 @@ export class ProgramCatalog implements OnApplicationBootstrap, OnApplicationShut
   }
 
   forDevice(tenant: string, device: string): readonly RunnableProgram[] {
-    return this.byDevice.get(`${tenant}/${device}`) ?? [];
+    return this.byDevice.get(tenant)?.get(device) ?? NONE;
   }
 
   get(key: string): RunnableProgram | undefined {
@@ -102,17 +105,18 @@ export class ProgramCatalog implements OnApplicationBootstrap, OnApplicationShut
     const signature = await this.programs.runnableSignature();
     const rows = await this.programs.listRunnable();
     const killed = new Set(await this.programs.killedTenants());
-    const byDevice = new Map<string, RunnableProgram[]>();
+    const byDevice = new Map<string, Map<string, RunnableProgram[]>>();
     const byKey = new Map<string, RunnableProgram>();
     const ticking: RunnableProgram[] = [];
     for (const row of rows) {
       const entry: RunnableProgram = { key: `${row.tenant}/${row.id}`, program: row.definition };
       byKey.set(entry.key, entry);
+      let devices = byDevice.get(row.tenant);
+      if (devices === undefined) byDevice.set(row.tenant, (devices = new Map()));
       for (const device of row.definition.devices) {
-        const deviceKey = `${row.tenant}/${device}`;
-        const list = byDevice.get(deviceKey);
+        const list = devices.get(device);
         if (list) list.push(entry);
-        else byDevice.set(deviceKey, [entry]);
+        else devices.set(device, [entry]);
       }
       if (needsTicks(row.definition)) ticking.push(entry);
     }
