@@ -14,12 +14,24 @@
  * `sluice_pipeline_ingest_latency_seconds{stage="clean"}`, interpolated within its buckets),
  * accept → command row created (`commands.created_at`: evaluation and safety done, persisting
  * starts) and created → published, plus the CPU each service spent per reading.
+ *
+ * BENCH_INPUT=clean runs the controller alone: the bench produces the clean records itself
+ * (one per reading, keyed by device, ingest timestamp = when it sends them), so the figures are the
+ * controller's share: clean record sent → command published.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMigrations } from '@sluice/db';
+import {
+  buildHeaders,
+  deviceKey,
+  encodeRecord,
+  Topics,
+  type CleanReadingBatch,
+} from '@sluice/contracts';
+import { createKafka, KafkaProducer } from '@sluice/kafka';
 import { Pipeline } from '@sluice/pipeline-launcher';
 import { parseProgram, thermostatTemplate } from '@sluice/programs';
 import Redis from 'ioredis';
@@ -29,6 +41,7 @@ const programs = Number(process.env.BENCH_PROGRAMS ?? 10_000);
 const rate = Number(process.env.BENCH_RATE ?? 20_000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const toggleEvery = Number(process.env.BENCH_TOGGLE_EVERY ?? 100);
+const input = process.env.BENCH_INPUT === 'clean' ? 'clean' : 'gateway';
 const TICK_MS = 100;
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -91,6 +104,85 @@ function bucketQuantile(
   return NaN;
 }
 
+interface BenchReading {
+  device: string;
+  metric: string;
+  time: number;
+  value: number;
+}
+
+/** Where the bench sends readings; `send` resolves with a failure description, if any. */
+interface Feed {
+  name: string;
+  /** What the latency is measured from. */
+  acceptedAt: string;
+  send(readings: BenchReading[]): Promise<string | undefined>;
+  retries(): number;
+  close(): Promise<void>;
+}
+
+function gatewayFeed(pipeline: Pipeline): Feed {
+  const gateway = pipeline.service('ingest-gateway').url;
+  let retries = 0;
+  return {
+    name: 'POST /api/v1/readings',
+    acceptedAt: 'gateway accept → command published',
+    retries: () => retries,
+    close: async () => undefined,
+    async send(readings) {
+      const body = JSON.stringify({ readings });
+      // a loaded machine can make Kafka slow: 503/429 are retried (counted), as a client would
+      for (let attempt = 1; ; attempt++) {
+        const response = await fetch(`${gateway}/api/v1/readings`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+          body,
+        });
+        if (response.status === 202) return undefined;
+        const text = await response.text();
+        if ((response.status !== 503 && response.status !== 429) || attempt >= 20)
+          return `gateway answered ${response.status}: ${text.slice(0, 200)}`;
+        retries++;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    },
+  };
+}
+
+async function cleanFeed(pipeline: Pipeline): Promise<Feed> {
+  const producer = new KafkaProducer(
+    createKafka({ brokers: pipeline.kafkaBrokers.split(','), clientId: 'bench-programs' }),
+  );
+  await producer.connect();
+  let offset = 0;
+  return {
+    name: Topics.telemetryClean,
+    acceptedAt: 'clean record sent → command published',
+    retries: () => 0,
+    close: () => producer.disconnect(),
+    async send(readings) {
+      const headers = buildHeaders({ ingestTs: Date.now() });
+      const records = readings.map(({ device, ...reading }) => {
+        const batch: CleanReadingBatch = {
+          tenant: 'demo',
+          device,
+          deviceTags: {},
+          rawPartition: 0,
+          rawOffset: String(offset++),
+          readings: [{ ...reading, unit: 'C' }],
+        };
+        return { key: deviceKey('demo', device), value: encodeRecord(batch), headers };
+      });
+      try {
+        await producer.send(Topics.telemetryClean, records);
+        return undefined;
+      } catch (error) {
+        return `produce failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const id = `bench_programs_${randomBytes(4).toString('hex')}`;
   const url = new URL(ADMIN_URL);
@@ -107,7 +199,10 @@ async function main(): Promise<void> {
     databaseUrl,
     redisUrl: REDIS_URL,
     ports: 'ephemeral',
-    services: ['stream-transformer', 'actuator-controller', 'ingest-gateway'],
+    services:
+      input === 'clean'
+        ? ['actuator-controller']
+        : ['stream-transformer', 'actuator-controller', 'ingest-gateway'],
     env: {
       SEED_DEMO: 'true',
       DEMO_API_KEY: API_KEY,
@@ -119,6 +214,7 @@ async function main(): Promise<void> {
       SAFETY_MAX_COMMANDS_PER_MINUTE: '1000',
     },
   });
+  let feed: Feed | undefined;
   try {
     console.log(`database ${id}: migrating and inserting ${programs} enabled programs ...`);
     await runMigrations(databaseUrl);
@@ -147,29 +243,26 @@ async function main(): Promise<void> {
     }
     console.log('starting gateway, stream-transformer and actuator-controller ...');
     await pipeline.start();
-    const gateway = pipeline.service('ingest-gateway').url;
     const controller = pipeline.service('actuator-controller');
-    const transformer = pipeline.service('stream-transformer');
-    const services = ['ingest-gateway', 'stream-transformer', 'actuator-controller'].map((name) =>
-      pipeline.service(name),
-    );
-    const cleanLatency = [
-      transformer.url,
-      'sluice_pipeline_ingest_latency_seconds',
-      'stage="clean"',
-    ] as const;
+    const services = [...pipeline.services.values()];
+    const transformer = pipeline.services.get('stream-transformer');
+    const cleanLatency = async () =>
+      transformer === undefined
+        ? new Map<number, number>()
+        : buckets(transformer.url, 'sluice_pipeline_ingest_latency_seconds', 'stage="clean"');
+    feed = input === 'clean' ? await cleanFeed(pipeline) : gatewayFeed(pipeline);
 
     const perTick = Math.round((rate * TICK_MS) / 1000);
     const ticks = Math.round((seconds * 1000) / TICK_MS);
     const total = perTick * ticks;
     console.log(
-      `posting ${total} readings at ${rate}/s (${perTick} per POST every ${TICK_MS} ms) ...`,
+      `sending ${total} readings at ${rate}/s (${perTick} every ${TICK_MS} ms) into ${feed.name} ...`,
     );
     // Warm-up: one reading per device, so every program has made (and published) its first
     // decision before the measurement; cold-start commands are not counted.
     console.log(`warm-up: one reading for each of the ${programs} devices ...`);
     for (let start = 0; start < programs; start += 2000) {
-      const readings = [];
+      const readings: BenchReading[] = [];
       for (let device = start; device < Math.min(programs, start + 2000); device++) {
         readings.push({
           device: `bench-dev-${device}`,
@@ -179,12 +272,8 @@ async function main(): Promise<void> {
           value: Math.floor(device / toggleEvery) % 2 === 1 ? 27 : 21,
         });
       }
-      const response = await fetch(`${gateway}/api/v1/readings`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ readings }),
-      });
-      if (response.status !== 202) throw new Error(`warm-up POST answered ${response.status}`);
+      const failure = await feed.send(readings);
+      if (failure !== undefined) throw new Error(`warm-up: ${failure}`);
     }
     for (;;) {
       const { rows: sentRows } = await pool.query<{ n: string }>(
@@ -199,11 +288,10 @@ async function main(): Promise<void> {
       'sluice_actuator_controller_evaluations_total',
     );
     const cpuBefore = services.map((service) => cpuSeconds(service.process.pid) ?? NaN);
-    const cleanBefore = await buckets(...cleanLatency);
+    const cleanBefore = await cleanLatency();
     const started = Date.now();
     let sent = 0;
     let late = 0;
-    let retries = 0;
     const failures: string[] = [];
     const inflight = new Set<Promise<void>>();
     for (let tick = 0; tick < ticks; tick++) {
@@ -211,7 +299,7 @@ async function main(): Promise<void> {
       const wait = due - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       else late++;
-      const readings = [];
+      const readings: BenchReading[] = [];
       for (let k = 0; k < perTick; k++) {
         const n = sent + k;
         const device = n % programs;
@@ -225,33 +313,17 @@ async function main(): Promise<void> {
         });
       }
       sent += perTick;
-      const body = JSON.stringify({ readings });
-      const post = (async () => {
-        // a loaded machine can make Kafka slow: 503/429 are retried (counted), as a client would
-        for (let attempt = 1; ; attempt++) {
-          const response = await fetch(`${gateway}/api/v1/readings`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-            body,
-          });
-          if (response.status === 202) return;
-          const text = await response.text();
-          if ((response.status !== 503 && response.status !== 429) || attempt >= 20) {
-            failures.push(`gateway answered ${response.status}: ${text.slice(0, 200)}`);
-            return;
-          }
-          retries++;
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-      })();
-      inflight.add(post);
-      void post.finally(() => inflight.delete(post));
+      const sending = feed.send(readings).then((failure) => {
+        if (failure !== undefined) failures.push(failure);
+      });
+      inflight.add(sending);
+      void sending.finally(() => inflight.delete(sending));
       if (inflight.size > 8) await Promise.race(inflight);
     }
     await Promise.all(inflight);
     const postedIn = (Date.now() - started) / 1000;
     console.log(
-      `posted in ${postedIn.toFixed(1)} s (${late} POST slots late, ${retries} retried POSTs, ${failures.length} failed); waiting for evaluation to catch up ...`,
+      `sent in ${postedIn.toFixed(1)} s (${late} slots late, ${feed.retries()} retried sends, ${failures.length} failed); waiting for evaluation to catch up ...`,
     );
     if (failures.length > 0) console.log(`first failure: ${failures[0]}`);
     const accepted = total - failures.length * perTick;
@@ -268,7 +340,7 @@ async function main(): Promise<void> {
     const cpu = services.map(
       (service, index) => (cpuSeconds(service.process.pid) ?? NaN) - cpuBefore[index],
     );
-    const cleanAfter = await buckets(...cleanLatency);
+    const cleanAfter = await cleanLatency();
     const spans = {
       total: `extract(epoch FROM sent_at) * 1000 - ingest_ts`,
       evaluated: `extract(epoch FROM created_at) * 1000 - ingest_ts`,
@@ -291,8 +363,7 @@ async function main(): Promise<void> {
     const span = (name: keyof typeof spans) =>
       `p50 ${Number(rows[0][`${name}_p50`]).toFixed(1)} ms, p99 ${Number(rows[0][`${name}_p99`]).toFixed(1)} ms, max ${Number(rows[0][`${name}_max`]).toFixed(1)} ms`;
     const cleanMs = (q: number) => (bucketQuantile(cleanBefore, cleanAfter, q) * 1000).toFixed(1);
-    const perReading = (index: number) =>
-      `${cpu[index].toFixed(1)} s (${((cpu[index] / evaluated) * 1e6).toFixed(1)} µs per reading)`;
+
     console.log('');
     console.log(`programs                           ${programs} (one per device)`);
     console.log(`readings posted                    ${total} at a target of ${rate}/s`);
@@ -302,17 +373,22 @@ async function main(): Promise<void> {
     console.log(
       `evaluation throughput              ${(evaluated / elapsed).toFixed(0)} evaluations/s (end to end, incl. catch-up)`,
     );
-    console.log(`CPU gateway                        ${perReading(0)}`);
-    console.log(`CPU stream-transformer             ${perReading(1)}`);
-    console.log(`CPU actuator-controller            ${perReading(2)}`);
-    console.log(`commands published                 ${rows[0].n} (after the warm-up)`);
-    console.log(`gateway accept → command published ${span('total')}`);
-    console.log(
-      `  accept → clean record produced   p50 ${cleanMs(0.5)} ms, p99 ${cleanMs(0.99)} ms (all readings, from the transformer's histogram buckets)`,
+    services.forEach((service, index) =>
+      console.log(
+        `CPU ${service.name.padEnd(31)}${cpu[index].toFixed(1)} s (${((cpu[index] / evaluated) * 1e6).toFixed(1)} µs per reading)`,
+      ),
     );
+    console.log(`commands published                 ${rows[0].n} (after the warm-up)`);
+    console.log(`${feed.acceptedAt.padEnd(35)}${span('total')}`);
+    if (transformer !== undefined) {
+      console.log(
+        `  accept → clean record produced   p50 ${cleanMs(0.5)} ms, p99 ${cleanMs(0.99)} ms (all readings, from the transformer's histogram buckets)`,
+      );
+    }
     console.log(`  accept → command row created     ${span('evaluated')}`);
     console.log(`  row created → published          ${span('published')}`);
   } finally {
+    await feed?.close().catch(() => undefined);
     await pipeline.stop(15_000).catch(() => undefined);
     await pool.end();
     const redis = new Redis(REDIS_URL);
