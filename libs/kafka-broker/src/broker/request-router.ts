@@ -13,6 +13,7 @@ import type { ConnectionInfo, RequestHandler, ResponseFrame } from '../server/ka
 import { defineApi, ErasedApiHandler } from './api-handler';
 import type { BrokerDeps } from './broker-deps';
 import { fetchApi } from './handlers/fetch.handler';
+import { describeGroupsApi, listGroupsApi } from './handlers/group-admin.handlers';
 import {
   findCoordinatorApi,
   heartbeatApi,
@@ -47,6 +48,8 @@ const HANDLERS: Record<ApiKey, ErasedApiHandler> = {
   [ApiKey.Heartbeat]: heartbeatApi,
   [ApiKey.LeaveGroup]: leaveGroupApi,
   [ApiKey.SyncGroup]: syncGroupApi,
+  [ApiKey.DescribeGroups]: describeGroupsApi,
+  [ApiKey.ListGroups]: listGroupsApi,
   [ApiKey.ApiVersions]: apiVersionsApi,
   [ApiKey.CreateTopics]: createTopicsApi,
   [ApiKey.DeleteTopics]: deleteTopicsApi,

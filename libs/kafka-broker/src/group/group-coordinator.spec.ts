@@ -56,6 +56,7 @@ function joinInput(memberId: string, overrides: Partial<JoinGroupInput> = {}): J
     groupId: GROUP,
     memberId,
     clientId,
+    clientHost: '/127.0.0.1',
     sessionTimeoutMs: SESSION_MS,
     rebalanceTimeoutMs: REBALANCE_MS,
     protocolType: 'consumer',
@@ -347,6 +348,37 @@ describe('group coordinator', () => {
   it('rejects session timeouts outside the configured bounds with 26', async () => {
     const result = await coordinator.join(joinInput('', { sessionTimeoutMs: 10 }));
     expect(result.errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
+  });
+
+  it('describes members with client, host, metadata of the chosen protocol and assignment', async () => {
+    const { a, b } = await stablePair();
+    expect(coordinator.describe(GROUP)).toEqual({
+      groupId: GROUP,
+      state: 'Stable',
+      generationId: 2,
+      protocolType: 'consumer',
+      protocolName: 'RoundRobin',
+      leaderId: a,
+      members: [
+        {
+          memberId: a,
+          clientId: 'client',
+          clientHost: '/127.0.0.1',
+          metadata: Buffer.from('rr:client'),
+          assignment: Buffer.from('for-a'),
+        },
+        {
+          memberId: b,
+          clientId: 'other',
+          clientHost: '/127.0.0.1',
+          metadata: Buffer.from('rr:other'),
+          assignment: Buffer.from('for-b'),
+        },
+      ],
+    });
+    expect(coordinator.list()).toEqual([
+      { groupId: GROUP, state: 'Stable', protocolType: 'consumer' },
+    ]);
   });
 
   it('answers parked requests with 15 on shutdown', async () => {

@@ -15,6 +15,8 @@ export interface JoinGroupInput {
   /** '' for a member joining for the first time: the coordinator assigns the id. */
   memberId: string;
   clientId: string;
+  /** The member's address as DescribeGroups reports it. */
+  clientHost: string;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   protocolType: string;
@@ -56,7 +58,20 @@ export interface GroupDescription {
   protocolType: string | null;
   protocolName: string | null;
   leaderId: string | null;
-  members: Array<{ memberId: string; clientId: string; assignment: Buffer }>;
+  members: Array<{
+    memberId: string;
+    clientId: string;
+    clientHost: string;
+    /** The member's metadata for the selected protocol (empty before one is selected). */
+    metadata: Buffer;
+    assignment: Buffer;
+  }>;
+}
+
+export interface GroupOverview {
+  groupId: string;
+  state: GroupState;
+  protocolType: string | null;
 }
 
 /** Told about group transitions, for logs and metrics. */
@@ -78,6 +93,7 @@ export interface GroupCoordinatorOptions {
 interface Member {
   readonly id: string;
   readonly clientId: string;
+  readonly clientHost: string;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   protocolType: string;
@@ -145,6 +161,7 @@ export class GroupCoordinator {
       const member: Member = {
         id: this.newMemberId(input.clientId),
         clientId: input.clientId,
+        clientHost: input.clientHost,
         sessionTimeoutMs: input.sessionTimeoutMs,
         rebalanceTimeoutMs: input.rebalanceTimeoutMs,
         protocolType: input.protocolType,
@@ -284,9 +301,19 @@ export class GroupCoordinator {
       members: [...group.members.values()].map((m) => ({
         memberId: m.id,
         clientId: m.clientId,
+        clientHost: m.clientHost,
+        metadata: protocolMetadata(m, group.protocolName),
         assignment: m.assignment,
       })),
     };
+  }
+
+  list(): GroupOverview[] {
+    return [...this.groups.values()].map((g) => ({
+      groupId: g.id,
+      state: g.state,
+      protocolType: g.protocolType,
+    }));
   }
 
   /** Answers every parked request (the coordinator is going away) and clears all timers. */
@@ -402,7 +429,7 @@ export class GroupCoordinator {
       members: isLeader
         ? [...group.members.values()].map((m) => ({
             memberId: m.id,
-            metadata: m.protocols.find((p) => p.name === protocolName)?.metadata ?? EMPTY,
+            metadata: protocolMetadata(m, protocolName),
           }))
         : [],
     };
@@ -464,6 +491,10 @@ function joinError(errorCode: number, memberId: string): JoinGroupResult {
 
 function syncError(errorCode: number): SyncGroupResult {
   return { errorCode, assignment: EMPTY };
+}
+
+function protocolMetadata(member: Member, protocolName: string | null): Buffer {
+  return member.protocols.find((p) => p.name === protocolName)?.metadata ?? EMPTY;
 }
 
 function updateMember(member: Member, input: JoinGroupInput): void {

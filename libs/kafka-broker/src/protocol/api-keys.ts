@@ -10,6 +10,8 @@ export const ApiKey = {
   Heartbeat: 12,
   LeaveGroup: 13,
   SyncGroup: 14,
+  DescribeGroups: 15,
+  ListGroups: 16,
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
@@ -27,7 +29,9 @@ export interface VersionRange {
  * Exactly the ranges this broker advertises. They are chosen so kafkajs 2.2, librdkafka 2.0 and
  * kafka-python 2.0 all work at once: non-flexible versions only (no tagged fields), group APIs
  * from v0 (older librdkafka silently disables consumer groups otherwise), Metadata up to v4
- * (kafka-python infers "broker >= 1.0" from it and then uses record batches).
+ * (kafka-python infers "broker >= 1.0" from it and then uses record batches), DescribeGroups and
+ * ListGroups up to v2: kafkajs's highest, and kafka-python 2.0.2 would read a v3 DescribeGroups
+ * response with its v2 schema (its v3 request names the v2 response type).
  */
 export const SUPPORTED_APIS: readonly VersionRange[] = [
   { apiKey: ApiKey.Produce, name: 'Produce', minVersion: 3, maxVersion: 3 },
@@ -41,6 +45,8 @@ export const SUPPORTED_APIS: readonly VersionRange[] = [
   { apiKey: ApiKey.Heartbeat, name: 'Heartbeat', minVersion: 0, maxVersion: 1 },
   { apiKey: ApiKey.LeaveGroup, name: 'LeaveGroup', minVersion: 0, maxVersion: 1 },
   { apiKey: ApiKey.SyncGroup, name: 'SyncGroup', minVersion: 0, maxVersion: 1 },
+  { apiKey: ApiKey.DescribeGroups, name: 'DescribeGroups', minVersion: 0, maxVersion: 2 },
+  { apiKey: ApiKey.ListGroups, name: 'ListGroups', minVersion: 0, maxVersion: 2 },
   { apiKey: ApiKey.ApiVersions, name: 'ApiVersions', minVersion: 0, maxVersion: 0 },
   { apiKey: ApiKey.CreateTopics, name: 'CreateTopics', minVersion: 0, maxVersion: 0 },
   { apiKey: ApiKey.DeleteTopics, name: 'DeleteTopics', minVersion: 0, maxVersion: 0 },

@@ -3,6 +3,10 @@ import { ApiKey, SUPPORTED_APIS } from './api-keys';
 import { decodeApiVersionsRequest, encodeApiVersionsResponse } from './apis/api-versions.codec';
 import { decodeCreateTopicsRequest, encodeCreateTopicsResponse } from './apis/create-topics.codec';
 import { decodeDeleteTopicsRequest, encodeDeleteTopicsResponse } from './apis/delete-topics.codec';
+import {
+  decodeDescribeGroupsRequest,
+  encodeDescribeGroupsResponse,
+} from './apis/describe-groups.codec';
 import { decodeFetchRequest, encodeFetchResponse } from './apis/fetch.codec';
 import {
   decodeFindCoordinatorRequest,
@@ -11,6 +15,7 @@ import {
 import { decodeHeartbeatRequest, encodeErrorOnlyResponse } from './apis/heartbeat.codec';
 import { decodeJoinGroupRequest, encodeJoinGroupResponse } from './apis/join-group.codec';
 import { decodeLeaveGroupRequest } from './apis/leave-group.codec';
+import { decodeListGroupsRequest, encodeListGroupsResponse } from './apis/list-groups.codec';
 import { decodeListOffsetsRequest, encodeListOffsetsResponse } from './apis/list-offsets.codec';
 import {
   decodeMetadataRequest,
@@ -139,6 +144,8 @@ describe('ApiVersions v0', () => {
       10: [0, 0],
       11: [0, 2],
       14: [0, 1],
+      15: [0, 2],
+      16: [0, 2],
       12: [0, 1],
       13: [0, 1],
       8: [2, 2],
@@ -460,6 +467,101 @@ describe('group APIs', () => {
       encoded((w) => encodeErrorOnlyResponse(w, version, 0)),
     );
     expect(decoded.errorCode).toBe(0);
+  });
+});
+
+describe('group introspection APIs', () => {
+  it.each([0, 1, 2])('ListGroups v%i round-trips', async (version) => {
+    const { header, body } = await viaKafkajs('listGroups', version);
+    expect(header).toMatchObject({ apiKey: ApiKey.ListGroups, apiVersion: version });
+    expect(decodeListGroupsRequest(body)).toEqual({});
+    const groups = [
+      { groupId: 'workers', protocolType: 'consumer' },
+      { groupId: 'ünïcode', protocolType: 'consumer' },
+    ];
+    const decoded = await kafkajsDecodeResponse<{ errorCode: number; groups: unknown[] }>(
+      'listGroups',
+      version,
+      encoded((w) => encodeListGroupsResponse(w, version, { errorCode: 0, groups })),
+    );
+    expect(decoded).toMatchObject({ errorCode: 0, groups });
+  });
+
+  it('ListGroups rejects a non-empty body', () => {
+    expect(() => decodeListGroupsRequest(new ByteReader(Buffer.from([0]), 'ListGroups'))).toThrow(
+      MalformedRequestError,
+    );
+  });
+
+  it.each([0, 1, 2])('DescribeGroups v%i round-trips', async (version) => {
+    const { header, body } = await viaKafkajs('describeGroups', version, {
+      groupIds: ['workers', 'gone'],
+    });
+    expect(header).toMatchObject({ apiKey: ApiKey.DescribeGroups, apiVersion: version });
+    expect(decodeDescribeGroupsRequest(body)).toEqual({ groupIds: ['workers', 'gone'] });
+    const member = {
+      memberId: 'm-1',
+      clientId: 'c-1',
+      clientHost: '/127.0.0.1',
+      metadata: Buffer.from('meta'),
+      assignment: Buffer.from('assigned'),
+    };
+    const decoded = await kafkajsDecodeResponse<{ groups: unknown[] }>(
+      'describeGroups',
+      version,
+      encoded((w) =>
+        encodeDescribeGroupsResponse(w, version, {
+          groups: [
+            {
+              errorCode: 0,
+              groupId: 'workers',
+              state: 'Stable',
+              protocolType: 'consumer',
+              protocol: 'RoundRobinAssigner',
+              members: [member],
+            },
+            {
+              errorCode: 0,
+              groupId: 'gone',
+              state: 'Dead',
+              protocolType: '',
+              protocol: '',
+              members: [],
+            },
+          ],
+        }),
+      ),
+    );
+    expect(decoded.groups).toEqual([
+      {
+        errorCode: 0,
+        groupId: 'workers',
+        state: 'Stable',
+        protocolType: 'consumer',
+        protocol: 'RoundRobinAssigner',
+        members: [
+          {
+            memberId: 'm-1',
+            clientId: 'c-1',
+            clientHost: '/127.0.0.1',
+            memberMetadata: Buffer.from('meta'),
+            memberAssignment: Buffer.from('assigned'),
+          },
+        ],
+      },
+      { errorCode: 0, groupId: 'gone', state: 'Dead', protocolType: '', protocol: '', members: [] },
+    ]);
+  });
+
+  it('DescribeGroups rejects a null group list and a truncated group id', () => {
+    const reader = (bytes: number[]): ByteReader =>
+      new ByteReader(Buffer.from(bytes), 'DescribeGroups');
+    expect(() => decodeDescribeGroupsRequest(reader([0xff, 0xff, 0xff, 0xff]))).toThrow(
+      /non-nullable array/,
+    );
+    expect(() => decodeDescribeGroupsRequest(reader([0, 0, 0, 1, 0, 5, 0x61]))).toThrow(
+      MalformedRequestError,
+    );
   });
 });
 

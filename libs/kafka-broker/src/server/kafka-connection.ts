@@ -9,6 +9,8 @@ export interface ConnectionInfo {
   /** The local address the client connected to: what Metadata advertises by default. */
   readonly localAddress: string;
   readonly remoteAddress: string;
+  /** The client's IP address without port (IPv4-mapped IPv6 unmapped): DescribeGroups shows it. */
+  readonly remoteHost: string;
 }
 
 /** The response to one request: its correlation id and the body as chunks (written with writev). */

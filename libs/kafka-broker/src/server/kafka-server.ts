@@ -99,6 +99,7 @@ export class KafkaServer {
         id: this.nextConnectionId++,
         localAddress: unmapIpv4(socket.localAddress ?? '127.0.0.1'),
         remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
+        remoteHost: unmapIpv4(socket.remoteAddress ?? ''),
       },
       this.handle,
       this.opts,

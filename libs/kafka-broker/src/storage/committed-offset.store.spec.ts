@@ -57,18 +57,23 @@ describe('committed offset store', () => {
     },
   );
 
-  it('forgets a deleted topic for every group, also after reopen', async () => {
+  it('forgets a deleted topic for every group, and groups left without offsets, also after reopen', async () => {
     await store.commit('g1', [{ topic: 'gone', partition: 0, offset: 1n, metadata: null }]);
     await store.commit('g2', [
       { topic: 'gone', partition: 3, offset: 2n, metadata: null },
       { topic: 'stays', partition: 0, offset: 3n, metadata: null },
     ]);
+    expect(store.groupIds().sort()).toEqual(['g1', 'g2']);
     await store.deleteTopic('gone');
     expect(store.fetch('g1', 'gone', 0)).toBeUndefined();
+    expect(store.groupIds()).toEqual(['g2']);
+    expect(store.hasGroup('g1')).toBe(false);
+    expect(store.hasGroup('g2')).toBe(true);
     await store.close();
     store = await CommittedOffsetStore.open(dir, { mode: 'always' });
     expect(store.fetch('g2', 'gone', 3)).toBeUndefined();
     expect(store.fetch('g2', 'stays', 0)).toEqual({ offset: 3n, metadata: null });
+    expect(store.groupIds()).toEqual(['g2']);
   });
 
   it('drops a torn or corrupt last line on reopen and keeps appending after it', async () => {

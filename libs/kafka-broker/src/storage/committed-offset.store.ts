@@ -93,6 +93,15 @@ export class CommittedOffsetStore {
     return committed ? { ...committed } : undefined;
   }
 
+  /** Groups holding at least one committed offset. */
+  groupIds(): string[] {
+    return [...this.groups].filter(([, offsets]) => offsets.size > 0).map(([group]) => group);
+  }
+
+  hasGroup(group: string): boolean {
+    return (this.groups.get(group)?.size ?? 0) > 0;
+  }
+
   /** Drops every group's offsets for a deleted topic. */
   async deleteTopic(topic: string): Promise<void> {
     const line: Line = { d: topic };

@@ -42,7 +42,12 @@ export const findCoordinatorApi = defineApi<FindCoordinatorRequest, FindCoordina
 export const joinGroupApi = defineApi<JoinGroupRequest, JoinGroupResponse>({
   decode: decodeJoinGroupRequest,
   handle: async (req, ctx, deps) => {
-    const result = await deps.groups.join({ ...req, clientId: ctx.clientId });
+    const result = await deps.groups.join({
+      ...req,
+      clientId: ctx.clientId,
+      // Kafka's client_host is Java's InetAddress.toString(): the IP after a slash.
+      clientHost: `/${ctx.conn.remoteHost}`,
+    });
     return { ...result, leader: result.leaderId };
   },
   encode: encodeJoinGroupResponse,
