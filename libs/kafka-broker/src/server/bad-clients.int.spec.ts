@@ -106,6 +106,20 @@ describe('embedded broker: misbehaving clients', () => {
       (raw: RawKafkaSocket) => raw.request(ApiKey.Metadata, 1, 1, Buffer.from([0, 0, 0, 5])),
     ],
     [
+      'a ListGroups request with a body (v0-2 have none)',
+      (raw: RawKafkaSocket) => raw.request(ApiKey.ListGroups, 2, 1, Buffer.from([0, 0, 0, 0])),
+    ],
+    [
+      'a DescribeGroups request whose group id runs past the frame',
+      (raw: RawKafkaSocket) =>
+        raw.request(ApiKey.DescribeGroups, 1, 1, Buffer.from([0, 0, 0, 1, 0, 9, 0x61])),
+    ],
+    [
+      'DescribeGroups v3 (include_authorized_operations is not supported)',
+      (raw: RawKafkaSocket) =>
+        raw.request(ApiKey.DescribeGroups, 3, 1, Buffer.from([0, 0, 0, 0, 0])),
+    ],
+    [
       'a frame too short to hold a header',
       (raw: RawKafkaSocket) => raw.frame(Buffer.from([0, 3, 0])),
     ],

@@ -32,6 +32,7 @@ describe('embedded broker: fuzzed frames', () => {
   const int = (n: number): number => Math.floor(random() * n);
   const steadyTopic = uniqueName('fuzz-steady');
   const fuzzTopic = uniqueName('fuzz-target');
+  const steadyGroup = uniqueName('fuzz-group');
   let tb: TestBroker;
   let producer: Producer;
   let consumer: Consumer;
@@ -41,7 +42,7 @@ describe('embedded broker: fuzzed frames', () => {
     tb = await startTestBroker({ defaultPartitions: 2, maxFrameBytes: 1024 * 1024 });
     const kafka = tb.kafka('fuzz-steady');
     producer = kafka.producer();
-    consumer = kafka.consumer({ groupId: uniqueName('fuzz-group'), maxWaitTimeInMs: 100 });
+    consumer = kafka.consumer({ groupId: steadyGroup, maxWaitTimeInMs: 100 });
     await Promise.all([producer.connect(), consumer.connect()]);
     await consumer.subscribe({ topic: steadyTopic, fromBeginning: true });
     await consumer.run({
@@ -101,6 +102,9 @@ describe('embedded broker: fuzzed frames', () => {
         }),
         5,
       ),
+      kafkajsFrame(kafkajsRequest('listGroups', 2, {}), 6),
+      // The steady group has a member, so its description carries metadata and an assignment.
+      kafkajsFrame(kafkajsRequest('describeGroups', 2, { groupIds: [steadyGroup, 'unknown'] }), 7),
     ]);
   }
 
