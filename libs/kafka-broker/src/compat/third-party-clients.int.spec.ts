@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { Admin, IHeaders, Producer } from 'kafkajs';
+import { Admin, AssignerProtocol, IHeaders, Producer } from 'kafkajs';
 
 import { startTestBroker, TestBroker, uniqueName, waitFor } from '../testing/test-broker';
 
@@ -63,6 +63,18 @@ function python(script: string, args: string[], stdin = ''): Promise<Run> {
 function hex(data: Buffer | string | null | undefined): string | null {
   if (data === null || data === undefined) return null;
   return (typeof data === 'string' ? Buffer.from(data) : data).toString('hex');
+}
+
+/** A group as the group-listing scripts print it (members' payloads differ per client). */
+interface ListedAndDescribed<Member> {
+  listed: Array<[string, string]>;
+  group: {
+    group: string;
+    state: string;
+    protocol_type: string;
+    protocol: string;
+    members: Array<{ member_id: string; client_id: string; client_host: string } & Member>;
+  };
 }
 
 function hexHeaders(headers: IHeaders | undefined): Array<[string, string | null]> {
@@ -267,6 +279,73 @@ describe('third-party Kafka clients against the embedded broker', () => {
       endOffsets.set(ack.partition, Math.max(endOffsets.get(ack.partition) ?? 0, ack.offset + 1));
     for (const { partition, offset } of committed[0].partitions) {
       expect(Number(offset)).toBe(endOffsets.get(partition) ?? -1);
+    }
+  });
+
+  it('kafka-python and confluent-kafka list and describe a stable kafkajs group of two', async () => {
+    const topic = uniqueName('described');
+    const groupId = uniqueName('described-group');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }] });
+    const consumers = ['member-a', 'member-b'].map((name) =>
+      tb.kafka(name).consumer({ groupId, heartbeatInterval: 300, maxWaitTimeInMs: 100 }),
+    );
+    try {
+      for (const consumer of consumers) {
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({ eachMessage: async () => undefined });
+      }
+      await waitFor(() => {
+        const g = tb.broker.describeGroup(groupId);
+        return g?.state === 'Stable' && g.members.length === 2;
+      }, 'the kafkajs group to settle with both members');
+      const members = [...tb.broker.describeGroup(groupId)!.members].sort((x, y) =>
+        x.memberId.localeCompare(y.memberId),
+      );
+      const groupFields = {
+        group: groupId,
+        state: 'Stable',
+        protocol_type: 'consumer',
+        protocol: 'RoundRobinAssigner',
+      };
+      const identity = (m: (typeof members)[number]) => ({
+        member_id: m.memberId,
+        client_id: m.clientId,
+        client_host: '/127.0.0.1',
+      });
+      const byMemberId = <T extends { member_id: string }>(list: T[]): T[] =>
+        [...list].sort((x, y) => x.member_id.localeCompare(y.member_id));
+
+      const kp = JSON.parse(
+        (await python('kafka_python_groups.py', [tb.broker.address, groupId])).stdout.toString(),
+      ) as ListedAndDescribed<{ subscription: string[]; assignment: Record<string, number[]> }>;
+      expect(kp.listed).toContainEqual([groupId, 'consumer']);
+      expect(kp.group).toMatchObject({ ...groupFields, error_code: 0 });
+      expect(byMemberId(kp.group.members)).toEqual(
+        members.map((m) => ({
+          ...identity(m),
+          subscription: [topic],
+          assignment: AssignerProtocol.MemberAssignment.decode(m.assignment)!.assignment,
+        })),
+      );
+
+      const ck = JSON.parse(
+        (await python('confluent_groups.py', [tb.broker.address, groupId])).stdout.toString(),
+      ) as ListedAndDescribed<{ metadata: string; assignment: string }>;
+      expect(ck.listed).toContainEqual([groupId, 'consumer']);
+      expect(ck.group).toMatchObject({ ...groupFields, error: null });
+      expect(byMemberId(ck.group.members)).toEqual(
+        members.map((m) => ({
+          ...identity(m),
+          metadata: hex(m.metadata),
+          assignment: hex(m.assignment),
+        })),
+      );
+      // The generation both clients described covers every partition exactly once.
+      const assigned = kp.group.members.flatMap((m) => m.assignment[topic]);
+      expect(assigned.sort()).toEqual([0, 1, 2, 3]);
+    } finally {
+      await Promise.all(consumers.map((c) => c.disconnect()));
     }
   });
 
