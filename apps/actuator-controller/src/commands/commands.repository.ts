@@ -133,7 +133,7 @@ export class CommandsRepository {
    */
   async insert(commands: readonly NewCommand[], outboxGraceMs: number): Promise<CommandRow[]> {
     if (commands.length === 0) return [];
-    // a fixed number of statements per batch, whatever its size: the hot path of evaluation
+    // two statements per batch, whatever its size: the hot path of evaluation
     return this.transaction(async (client) => {
       const { rows } = await client.query<RawCommandRow>(
         `INSERT INTO commands (id, idempotency_key, tenant, actuator, action, params, issuer_kind,
@@ -204,46 +204,45 @@ export class CommandsRepository {
         (row) =>
           row.status === 'pending' && latest.get(`${row.tenant}/${row.actuator}`)?.id !== row.id,
       );
-      const winners = [...latest.values()];
+      const winners = JSON.stringify(
+        [...latest.values()].map((row) => ({
+          id: row.id,
+          tenant: row.tenant,
+          actuator: row.actuator,
+        })),
+      );
+      // one statement (one round trip): supersede, audit, and the actuators' last command
       const superseded = await client.query<{ id: string; by: string }>(
-        `UPDATE commands c SET status = 'expired', status_reason = 'superseded by ' || w.id,
-           completed_at = now()
-         FROM jsonb_to_recordset($1::jsonb) AS w(id text, tenant text, actuator text)
-         WHERE c.tenant = w.tenant AND c.actuator = w.actuator AND c.status = 'pending' AND c.id <> w.id
-         RETURNING c.id, w.id AS by`,
-        [
-          JSON.stringify(
-            winners.map((row) => ({ id: row.id, tenant: row.tenant, actuator: row.actuator })),
-          ),
-        ],
+        `WITH superseded AS (
+           UPDATE commands c SET status = 'expired', status_reason = 'superseded by ' || w.id,
+             completed_at = now()
+           FROM jsonb_to_recordset($1::jsonb) AS w(id text, tenant text, actuator text)
+           WHERE c.tenant = w.tenant AND c.actuator = w.actuator AND c.status = 'pending' AND c.id <> w.id
+           RETURNING c.id, w.id AS by),
+         audit AS (
+           INSERT INTO command_events (command_id, kind, detail)
+           SELECT command_id, kind, detail FROM (
+             SELECT e.command_id, e.kind, e.detail, e.ord
+             FROM jsonb_to_recordset($2::jsonb) AS e(command_id text, kind text, detail jsonb, ord bigint)
+             UNION ALL
+             SELECT s.id, 'superseded', jsonb_build_object('by', s.by), $3::bigint + row_number() OVER ()
+             FROM superseded s) AS all_events
+           ORDER BY ord),
+         last_commands AS (
+           INSERT INTO actuators (tenant, id, last_command_id, last_command_at)
+           SELECT w.tenant, w.actuator, w.id, now()
+           FROM jsonb_to_recordset($1::jsonb) AS w(id text, tenant text, actuator text)
+           ON CONFLICT (tenant, id) DO UPDATE
+             SET last_command_id = EXCLUDED.last_command_id, last_command_at = now())
+         SELECT id, by FROM superseded`,
+        [winners, JSON.stringify(events.map((event, ord) => ({ ...event, ord }))), events.length],
       );
       const supersededIds = new Set(superseded.rows.map((row) => row.id));
-      for (const row of superseded.rows)
-        events.push({ command_id: row.id, kind: 'superseded', detail: { by: row.by } });
       for (const row of supersededHere) {
         if (supersededIds.has(row.id)) {
           row.status = 'expired';
           row.statusReason = `superseded by ${latest.get(`${row.tenant}/${row.actuator}`)?.id ?? ''}`;
         }
-      }
-      await client.query(
-        `INSERT INTO command_events (command_id, kind, detail)
-         SELECT e.command_id, e.kind, e.detail FROM jsonb_to_recordset($1::jsonb)
-           AS e(command_id text, kind text, detail jsonb, ord bigint)
-         ORDER BY e.ord`,
-        [JSON.stringify(events.map((event, ord) => ({ ...event, ord })))],
-      );
-      if (winners.length > 0) {
-        await client.query(
-          `INSERT INTO actuators (tenant, id, last_command_id, last_command_at)
-           SELECT w.tenant, w.actuator, w.id, now() FROM jsonb_to_recordset($1::jsonb) AS w(id text, tenant text, actuator text)
-           ON CONFLICT (tenant, id) DO UPDATE SET last_command_id = EXCLUDED.last_command_id, last_command_at = now()`,
-          [
-            JSON.stringify(
-              winners.map((row) => ({ id: row.id, tenant: row.tenant, actuator: row.actuator })),
-            ),
-          ],
-        );
       }
       return inserted;
     });
