@@ -65,11 +65,12 @@ export class CommandsService {
   ) {}
 
   /**
-   * Program commands of one evaluation batch: checked, persisted in one transaction (a replayed
-   * idempotency key is skipped), then those due now published. Resolves once published, so the
-   * consumer commits its offsets only after that.
+   * Program commands of one evaluation batch: checked and persisted in one transaction (a replayed
+   * idempotency key is skipped). Only the rows actually inserted are returned; hand them to
+   * `publishProgramCommands`. Once this resolved the commands are in the outbox: should publishing
+   * fail, the sweep publishes them.
    */
-  async issueProgramCommands(
+  async persistProgramCommands(
     inputs: readonly ProgramCommandInput[],
     now = Date.now(),
   ): Promise<CommandRow[]> {
@@ -108,8 +109,12 @@ export class CommandsService {
     });
     const inserted = await this.commands.insert(rows, OUTBOX_GRACE_MS);
     for (const row of inserted) commandsIssued.inc({ issuer: 'program', status: row.status });
-    await this.relay.publishNew(inserted);
     return inserted;
+  }
+
+  /** Publishes the persisted commands that are due now (the sweep handles the rest). */
+  publishProgramCommands(rows: readonly CommandRow[]): Promise<void> {
+    return this.relay.publishNew(rows);
   }
 
   /** Program alerts go straight to alerts.v1: their id is the program's idempotency key. */

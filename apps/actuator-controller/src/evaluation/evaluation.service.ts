@@ -34,9 +34,9 @@ export interface DeviceReadings {
 
 /**
  * Runs the programs on their inputs. For each batch: lock the programs concerned, load their
- * states from Redis, evaluate every input in order, persist and publish the resulting commands,
- * then save the states. A crash before the states are saved replays the inputs from the old
- * states, which yields the same idempotency keys, so the commands are not issued twice.
+ * states from Redis, evaluate every input in order, persist the resulting commands, then publish
+ * them while the states are saved. A crash before the states are saved replays the inputs from
+ * the old states, which yields the same idempotency keys, so the commands are not issued twice.
  */
 @Injectable()
 export class EvaluationService {
@@ -79,9 +79,7 @@ export class EvaluationService {
         }
       }
       evaluations.inc({ input: 'reading' }, count);
-      await this.commands.issueProgramCommands(commands);
-      await this.commands.raiseProgramAlerts(alerts);
-      await this.states.save(states);
+      await this.conclude(commands, alerts, states);
     });
     stopTimer();
   }
@@ -99,12 +97,30 @@ export class EvaluationService {
         for (const entry of programs)
           this.step(entry, states, { type: 'tick', time: now }, undefined, commands, alerts);
         evaluations.inc({ input: 'tick' }, programs.length);
-        await this.commands.issueProgramCommands(commands);
-        await this.commands.raiseProgramAlerts(alerts);
-        await this.states.save(states);
+        await this.conclude(commands, alerts, states);
       },
     );
     stopTimer();
+  }
+
+  /**
+   * The effects of one evaluation round, in the order a crash needs: commands persisted before the
+   * states that count them are saved (a replay from the old states re-creates the same idempotency
+   * keys), alerts published before that too (they have no outbox). Publishing the persisted
+   * commands runs alongside the save: if it fails, the rows wait in the outbox for the sweep.
+   */
+  private async conclude(
+    commands: readonly ProgramCommandInput[],
+    alerts: readonly AlertAction[],
+    states: ReadonlyMap<string, ProgramState>,
+  ): Promise<void> {
+    const persisted = await this.commands.persistProgramCommands(commands);
+    // both settle before the programs' lock is released, so a retry never loads a state mid-save
+    const outcomes = await Promise.allSettled([
+      this.commands.publishProgramCommands(persisted),
+      this.commands.raiseProgramAlerts(alerts).then(() => this.states.save(states)),
+    ]);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
   }
 
   private step(
