@@ -30,8 +30,32 @@ export const notifierEnvSchema = z.object({
   INCIDENT_ESCALATE_AFTER_MS: envInteger({ min: 0, default: 30 * MINUTE_MS }),
   /** How often incident timers (clear, cooldown, re-notify, escalation, silence expiry) are checked. */
   INCIDENT_TICK_MS: envInteger({ min: 50, default: 1_000 }),
-  /** Alert ids are remembered this long to drop redelivered alerts.v1 records (pruned hourly). */
-  ALERT_DEDUPE_RETENTION_MS: envInteger({ min: MINUTE_MS, default: 7 * 24 * 60 * MINUTE_MS }),
+  // --- retention of the alert tables (retention/) ---
+  /** How often a replica runs a retention pass (and once at start). */
+  ALERT_RETENTION_INTERVAL_MS: envInteger({ min: SECOND_MS, default: 60 * MINUTE_MS }),
+  /** Rows deleted per statement: short locks and bounded WAL bursts however big the backlog. */
+  ALERT_RETENTION_BATCH_ROWS: envInteger({ min: 1, max: 100_000, default: 5_000 }),
+  /** Resolved incidents, with their history and deliveries, are kept this long; 0 = forever. */
+  ALERT_RETENTION_INCIDENTS_DAYS: envInteger({ min: 0, default: 90 }),
+  /** Delivered and dead deliveries are kept this long after their last activity; 0 = forever. */
+  ALERT_RETENTION_DELIVERIES_DAYS: envInteger({ min: 0, default: 30 }),
+  /**
+   * Alert ids are remembered this long to drop redelivered alerts.v1 records. A record read again
+   * after its id was forgotten is applied again (a new incident, new notifications), so this must
+   * cover every way a record comes back: retried batches (seconds) and a consumer group replaying
+   * the topic from its earliest offset — as far back as alerts.v1 keeps records (retention.ms,
+   * 7 days by default). Never 0: forgetting at once would drop the idempotence of the intake.
+   */
+  ALERT_RETENTION_SEEN_EVENTS_DAYS: envInteger({ min: 1, default: 7 }),
+  /** Silences that ended are kept this long (they explain unnotified incidents); 0 = forever. */
+  ALERT_RETENTION_SILENCES_DAYS: envInteger({ min: 0, default: 90 }),
+  /** Replaced by ALERT_RETENTION_SEEN_EVENTS_DAYS: refused so a longer window is not shortened silently. */
+  ALERT_DEDUPE_RETENTION_MS: z
+    .undefined({
+      error:
+        'was replaced by ALERT_RETENTION_SEEN_EVENTS_DAYS (whole days, >= 1): set that one and remove this one',
+    })
+    .optional(),
   /** How often the outbox is polled for due deliveries (new ones are also sent right away). */
   DELIVERY_POLL_MS: envInteger({ min: 10, default: 500 }),
   DELIVERY_BATCH_SIZE: envInteger({ min: 1, max: 10_000, default: 200 }),

@@ -11,6 +11,7 @@ import { IncidentService } from './incidents/incident.service';
 import { IncidentsRepository } from './incidents/incidents.repository';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './notifier.config';
 import { ConsumerLagAlerter } from './pipeline-health/consumer-lag.alerter';
+import { RetentionModule } from './retention/retention.module';
 import { SilencesRepository } from './silences/silences.repository';
 
 /**
@@ -32,6 +33,7 @@ export class NotifierModule {
           applicationName: 'notifier',
         }),
         KafkaModule.forRoot({ clientId: 'notifier', env }),
+        RetentionModule.register(config),
       ],
       controllers: [AlertsGrpcController],
       providers: [

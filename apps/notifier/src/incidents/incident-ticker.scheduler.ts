@@ -7,9 +7,6 @@ import {
 } from '@nestjs/common';
 import { NOTIFIER_CONFIG, type NotifierConfig } from '../notifier.config';
 import { IncidentService } from './incident.service';
-import { IncidentsRepository } from './incidents.repository';
-
-const PRUNE_INTERVAL_MS = 60 * 60_000;
 
 /**
  * Advances incident timers (auto-resolve after the clear time, held notifications after cooldown
@@ -22,11 +19,9 @@ export class IncidentTickerScheduler implements OnApplicationBootstrap, BeforeAp
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
-  private lastPruneAt = 0;
 
   constructor(
     private readonly incidents: IncidentService,
-    private readonly repository: IncidentsRepository,
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
   ) {}
 
@@ -54,10 +49,6 @@ export class IncidentTickerScheduler implements OnApplicationBootstrap, BeforeAp
     try {
       // a full page means more may be due: keep going until the backlog is done
       while (!this.stopped && (await this.incidents.tick()) >= 1000);
-      if (Date.now() - this.lastPruneAt >= PRUNE_INTERVAL_MS) {
-        this.lastPruneAt = Date.now();
-        await this.repository.pruneSeenEvents(this.config.ALERT_DEDUPE_RETENTION_MS);
-      }
     } catch (error) {
       this.logger.error(
         `incident tick failed: ${error instanceof Error ? error.message : String(error)}`,

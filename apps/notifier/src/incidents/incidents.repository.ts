@@ -119,15 +119,6 @@ export class IncidentsRepository {
     return new Map(result.rows.map((row) => [row.dedupe_key, fromRow(row)]));
   }
 
-  /** Forgets seen alert ids older than `olderThanMs`: a replay older than that is not expected. */
-  async pruneSeenEvents(olderThanMs: number): Promise<number> {
-    const result = await this.pool.query(
-      `DELETE FROM alert_events_seen WHERE received_at < now() - make_interval(secs => $1::float8 / 1000)`,
-      [olderThanMs],
-    );
-    return result.rowCount ?? 0;
-  }
-
   async lastOpenedNotifications(
     client: Queryable,
     keys: readonly string[],
