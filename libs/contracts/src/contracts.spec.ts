@@ -3,13 +3,21 @@ import { join } from 'node:path';
 import {
   buildHeaders,
   decodeRecord,
+  DeviceIdSchema,
   deviceKey,
+  EpochMsSchema,
+  FiniteNumberSchema,
   isValidTraceparent,
+  MetricNameSchema,
   parseDeviceKey,
+  quickCheck,
   RawReadingBatchSchema,
   readIngestTs,
   RecordDecodeError,
   RecordHeaders,
+  TagsSchema,
+  TenantIdSchema,
+  UnitSchema,
 } from './index';
 import { renderSchemaFiles, SCHEMAS_DIR } from './export-schemas';
 
@@ -62,6 +70,64 @@ describe('record contracts', () => {
     });
     expect(parseDeviceKey('no-slash')).toBeUndefined();
   });
+});
+
+describe('quick checks', () => {
+  const samples: unknown[] = [
+    'acme',
+    'boiler-1',
+    'Boiler_1.a:b',
+    '_x',
+    '-x',
+    'a/b',
+    'Acme Corp',
+    '',
+    'x'.repeat(63),
+    'x'.repeat(64),
+    'x'.repeat(128),
+    'x'.repeat(129),
+    '°C',
+    '😀'.repeat(16),
+    '😀'.repeat(17),
+    0,
+    -0,
+    -1,
+    1.5,
+    1_700_000_000_000,
+    2 ** 53,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    null,
+    undefined,
+    true,
+    [],
+    ['a'],
+    {},
+    { site: 'north' },
+    { site: 1 },
+    { ['k'.repeat(129)]: 'v' },
+    { k: 'v'.repeat(257) },
+  ];
+  const pairs = [
+    ['tenantId', TenantIdSchema],
+    ['deviceId', DeviceIdSchema],
+    ['metricName', MetricNameSchema],
+    ['epochMs', EpochMsSchema],
+    ['finiteNumber', FiniteNumberSchema],
+    ['unit', UnitSchema],
+    ['tags', TagsSchema],
+  ] as const;
+
+  it.each(pairs)(
+    '%s accepts only what its schema accepts, and the common valid values',
+    (name, schema) => {
+      const check = quickCheck[name] as (value: unknown) => boolean;
+      const accepted = samples.filter((value) => check(value));
+      for (const value of accepted)
+        expect([value, schema.safeParse(value).success]).toEqual([value, true]);
+      expect(accepted.length).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('record headers', () => {
