@@ -113,6 +113,80 @@ describe('anomaly detection with detector state in Redis', () => {
     expect(again.alerts).toEqual([]);
   });
 
+  describe('state kept in memory per raw partition', () => {
+    const range = (firstOffset: number, nextOffset: number) => ({
+      topic: 'raw',
+      partition: 4,
+      firstOffset: String(firstOffset),
+      nextOffset: String(nextOffset),
+    });
+    const transitions = (inspection: Awaited<ReturnType<AnomalyDetectionService['inspect']>>) =>
+      alertsOf(inspection).map((alert) => `${alert.kind}:${alert.state}`);
+
+    it('continues the next batch of the partition from memory, without reading Redis', async () => {
+      const device = uniqueName('memory');
+      const first = await service.inspect(
+        [batch(device, [['temperature', 0, 35]])],
+        () => T0,
+        range(0, 1),
+      );
+      expect(transitions(first)).toEqual(['threshold:firing']);
+      await first.commit();
+      // the durable copy is gone; only the process's memory still knows the detector is firing
+      await redis.del(`anomaly:acme/${device}/temperature`);
+      const next = await service.inspect(
+        [batch(device, [['temperature', 1_000, 25]])],
+        () => T0,
+        range(1, 2),
+      );
+      expect(transitions(next)).toEqual(['threshold:resolved']);
+    });
+
+    it('reads Redis when the batch does not continue where the last one ended', async () => {
+      const device = uniqueName('moved');
+      const first = await service.inspect(
+        [batch(device, [['temperature', 0, 35]])],
+        () => T0,
+        range(0, 1),
+      );
+      await first.commit();
+      // another member had the partition meanwhile: it resolved the detector, saved in Redis
+      const elsewhere = new AnomalyDetectionService(redis, {
+        alertsTopic: 'alerts-test',
+        stateTtlMs: 60_000,
+        rules: parseAlertRules(
+          JSON.stringify({
+            defaults: { zscore: null },
+            rules: [{ match: { metric: 'temperature' }, detectors: { threshold: { max: 30 } } }],
+          }),
+        ),
+      });
+      const moved = await elsewhere.inspect(
+        [batch(device, [['temperature', 1_000, 25]])],
+        () => T0,
+        range(1, 2),
+      );
+      expect(transitions(moved)).toEqual(['threshold:resolved']);
+      await moved.commit();
+
+      // the partition came back at offset 2: a stale memory would still think it is firing
+      const back = await service.inspect(
+        [batch(device, [['temperature', 2_000, 36]])],
+        () => T0,
+        range(2, 3),
+      );
+      expect(transitions(back)).toEqual(['threshold:firing']);
+      await back.commit();
+      // a redelivery of a batch already saved (its offsets were not committed) reads Redis too
+      const redelivered = await service.inspect(
+        [batch(device, [['temperature', 2_000, 36]])],
+        () => T0,
+        range(2, 3),
+      );
+      expect(redelivered.alerts).toEqual([]);
+    });
+  });
+
   it('applies rules by device tag (flatline only on tagged devices)', async () => {
     const stuck: Array<[string, number, number]> = [0, 1_000, 2_000, 3_000, 4_000].map((t) => [
       'level',

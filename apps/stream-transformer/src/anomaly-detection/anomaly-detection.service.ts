@@ -39,6 +39,31 @@ export interface AnomalyDetectionOptions {
   alertsTopic: string;
   /** Detector state of a series not updated for this long expires from Redis. */
   stateTtlMs: number;
+  /** Series whose state is kept in process memory, at most (default 200 000). */
+  maxRememberedSeries?: number;
+  clock?: () => number;
+}
+
+/** Where the inspected readings came from: one consumed batch of one raw partition. */
+export interface ConsumedRange {
+  topic: string;
+  partition: number;
+  /** Offset of the batch's first record. */
+  firstOffset: string;
+  /** Offset after the batch's last record. */
+  nextOffset: string;
+}
+
+interface RememberedState {
+  state: SeriesDetectorState;
+  /** Taken before the state was written to Redis, so the copy here never outlives Redis's. */
+  savedAt: number;
+}
+
+/** The states a raw partition's batches left, valid only for the batch that starts at `nextOffset`. */
+interface PartitionMemory {
+  nextOffset: string;
+  series: Map<string, RememberedState>;
 }
 
 /**
@@ -50,17 +75,34 @@ export interface AnomalyDetectionOptions {
  * Kafka. A replay before the write recomputes the same transitions with the same alert ids (the
  * notifier drops repeats); a replay after it finds readings at or before each detector's last
  * time, which detectors ignore, so no state is applied twice.
+ *
+ * Redis is the durable copy; reading it back for every batch cost more than the detectors. The
+ * states a partition's batch saved are also kept in memory and used for the batch that continues
+ * exactly where it ended (`ConsumedRange.nextOffset`). Any other start — a replay, or the partition
+ * coming back after another member processed it — drops that partition's memory and reads Redis,
+ * so the memory never answers for records this process did not see last.
  */
 export class AnomalyDetectionService {
+  private readonly partitions = new Map<string, PartitionMemory>();
+  private readonly clock: () => number;
+  private readonly maxRememberedSeries: number;
+
   constructor(
     private readonly redis: Pick<Redis, 'mget' | 'pipeline'>,
     private readonly options: AnomalyDetectionOptions,
-  ) {}
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.maxRememberedSeries = options.maxRememberedSeries ?? 200_000;
+  }
 
-  /** Flags anomalous readings in `batches` (in place) and returns the alert records to publish. */
+  /**
+   * Flags anomalous readings in `batches` (in place) and returns the alert records to publish.
+   * Without `range` every state comes from Redis.
+   */
   async inspect(
     batches: CleanReadingBatch[],
     ingestTs: (batch: CleanReadingBatch) => number,
+    range?: ConsumedRange,
   ): Promise<AnomalyInspection> {
     interface Series {
       key: string;
@@ -101,11 +143,30 @@ export class AnomalyDetectionService {
       return { alertsTopic: this.options.alertsTopic, alerts: [], commit: async () => undefined };
     }
 
-    const stored = await this.redis.mget(...active.map((entry) => entry.key));
+    const partitionKey = range && `${range.topic}/${range.partition}`;
+    const memory = partitionKey === undefined ? undefined : this.partitions.get(partitionKey);
+    const remembered =
+      memory !== undefined && memory.nextOffset === range?.firstOffset ? memory.series : undefined;
+    const now = this.clock();
+    const initials = active.map((entry) => {
+      const kept = remembered?.get(entry.key);
+      return kept !== undefined && now - kept.savedAt < this.options.stateTtlMs
+        ? kept.state
+        : undefined;
+    });
+    const missing = active.filter((_, index) => initials[index] === undefined);
+    if (missing.length > 0) {
+      const stored = await this.redis.mget(...missing.map((entry) => entry.key));
+      let next = 0;
+      initials.forEach((initial, index) => {
+        if (initial === undefined) initials[index] = parseState(stored[next++]);
+      });
+    }
+
     const alerts: OutgoingRecord[] = [];
-    const updates: Array<[string, string]> = [];
+    const updates: Array<[string, SeriesDetectorState]> = [];
     active.forEach((entry, index) => {
-      const initial = parseState(stored[index]);
+      const initial = initials[index] ?? {};
       // detectors need time order; the batch order is arrival order
       const ordered = [...entry.readings].sort((a, b) => a.time - b.time);
       const result = runReadingDetectors(entry.settings, initial, ordered);
@@ -139,19 +200,40 @@ export class AnomalyDetectionService {
         });
         signalsPublished.inc({ kind: signal.kind, state: signal.state });
       }
-      updates.push([entry.key, JSON.stringify(result.state)]);
+      updates.push([entry.key, result.state]);
     });
     return {
       alertsTopic: this.options.alertsTopic,
       alerts,
       commit: async () => {
+        const savedAt = this.clock();
         const pipeline = this.redis.pipeline();
-        for (const [key, value] of updates) pipeline.set(key, value, 'PX', this.options.stateTtlMs);
+        for (const [key, state] of updates)
+          pipeline.set(key, JSON.stringify(state), 'PX', this.options.stateTtlMs);
         const results = await pipeline.exec();
         const failed = results?.find(([error]) => error !== null);
         if (failed?.[0]) throw failed[0];
+        if (range !== undefined && partitionKey !== undefined)
+          this.remember(partitionKey, range.nextOffset, remembered, updates, savedAt);
       },
     };
+  }
+
+  private remember(
+    partitionKey: string,
+    nextOffset: string,
+    continued: Map<string, RememberedState> | undefined,
+    updates: ReadonlyArray<[string, SeriesDetectorState]>,
+    savedAt: number,
+  ): void {
+    let series = continued ?? new Map<string, RememberedState>();
+    let total = updates.length;
+    for (const [key, memory] of this.partitions)
+      if (key !== partitionKey) total += memory.series.size;
+    // over the bound the partition starts over from Redis: memory is a cache, never the only copy
+    if (total + series.size > this.maxRememberedSeries) series = new Map();
+    for (const [key, state] of updates) series.set(key, { state, savedAt });
+    this.partitions.set(partitionKey, { nextOffset, series });
   }
 }
 

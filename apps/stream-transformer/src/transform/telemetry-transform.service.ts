@@ -15,7 +15,10 @@ import {
   type KafkaProducer,
   type OutgoingRecord,
 } from '@sluice/kafka';
-import type { AnomalyDetectionService } from '../anomaly-detection/anomaly-detection.service';
+import type {
+  AnomalyDetectionService,
+  ConsumedRange,
+} from '../anomaly-detection/anomaly-detection.service';
 import type { DeviceTagsCache } from '../enrichment/device-tags.cache';
 import {
   transformRawRecord,
@@ -95,6 +98,7 @@ export class TelemetryTransformService {
     const inspection = await this.anomalies?.inspect(
       clean.map(({ value }) => value),
       (value) => ingestTsOf.get(value) ?? now,
+      consumedRange(batch),
     );
     await this.producer.sendBatch([
       {
@@ -129,6 +133,17 @@ export class TelemetryTransformService {
     }
     if (unknownDevices > 0) this.metrics.unknownDevices.inc(unknownDevices);
   }
+}
+
+function consumedRange(batch: ConsumedBatch): ConsumedRange | undefined {
+  const last = batch.messages.at(-1);
+  if (last === undefined) return undefined;
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    firstOffset: batch.messages[0].offset,
+    nextOffset: String(BigInt(last.offset) + 1n),
+  };
 }
 
 /** Raw headers go along (trace context, ingest time) with this record's schema version. */
