@@ -169,6 +169,7 @@ export class BatchLayerService {
     // buffer, or history ingested ahead of the watermark): read BEFORE the computation, so every
     // mark cleared belongs to a reading the computation saw; newer marks stay for the dirty pass.
     const marks = job === 'hourly' ? await this.dirty.due(to, Number.MAX_SAFE_INTEGER, from) : [];
+    if (job === 'hourly') await this.rollups.summarizeNewReadings();
     return this.recorded(job, { rangeFrom: from, rangeTo: to, attempt }, async (client, runId) => {
       const counts =
         job === 'hourly'
@@ -279,6 +280,7 @@ export class BatchLayerService {
     const stopTimer = this.metrics.runDuration.startTimer({ job: 'backfill' });
     let daysRecomputed = 0;
     try {
+      await this.rollups.summarizeNewReadings();
       for (let hour = fromMs; hour < toMs; hour += HOUR_MS) {
         const counts = await this.transaction((client) =>
           this.recomputeHoursWithEnergy(client, hour, hour + HOUR_MS, filter, runId),

@@ -44,6 +44,15 @@ export type RollupTable = 'rollups_1h' | 'rollups_1d';
 const STAT_COLUMNS = `count, sum, min, max, first, first_time, last, last_time, sum_squares,
   anomalies, unit, energy_wh, cost`;
 
+/** See recomputeHours; each is reverted by DEFAULT_PLANNER_SETTINGS within the transaction. */
+const AGGREGATE_IN_PHYSICAL_ORDER = `SET LOCAL enable_indexscan = off; SET LOCAL enable_sort = off;
+  SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL synchronize_seqscans = off`;
+const DEFAULT_PLANNER_SETTINGS = `SET LOCAL enable_indexscan = DEFAULT; SET LOCAL enable_sort = DEFAULT;
+  SET LOCAL max_parallel_workers_per_gather = DEFAULT; SET LOCAL synchronize_seqscans = DEFAULT`;
+
+/** lock_not_available, insufficient_privilege: see summarizeNewReadings */
+const SUMMARIZE_SKIPPED_ON = new Set(['55P03', '42501']);
+
 const UPSERT_SET = `count = EXCLUDED.count, sum = EXCLUDED.sum, min = EXCLUDED.min,
   max = EXCLUDED.max, first = EXCLUDED.first, first_time = EXCLUDED.first_time,
   last = EXCLUDED.last, last_time = EXCLUDED.last_time, sum_squares = EXCLUDED.sum_squares,
@@ -73,30 +82,41 @@ export class RollupsRepository {
     series?: ReadonlyArray<SeriesKey>,
   ): Promise<RecomputeCounts> {
     const { where, params } = filterSql(filter, series, 'r', 'time', [fromMs, toMs, runId]);
-    // array_agg ORDER BY picks the first/last value by time (times are unique per series, by the
-    // readings primary key); measured as fast as min/max over [epoch, value] arrays and exact.
-    // Sums add in time order: a float sum depends on the order of its terms, and a rerun must
-    // reproduce the stored value bit for bit, whatever plan (parallel, hash) PostgreSQL picks.
-    // The planner likes the primary key's index scan here (it yields rows grouped by series), but
-    // with only a time condition that walks the WHOLE index, i.e. the whole table's history, per
-    // hour; the time-range bitmap scan (BRIN, or the hypertable's time index) reads just the hour.
-    await client.query('SET LOCAL enable_indexscan = off');
+    // One pass, no sort: a hash aggregate over the hour's rows in physical (ctid) order, then
+    // first/last looked up through the primary key at min/max(time) (two probes per series-hour;
+    // times are unique per series). Sorting for `sum(... ORDER BY time)` or array_agg cost 4x
+    // the aggregation itself (bench/rollup.bench.ts). Float sums depend on the order of their
+    // terms, so every plan allowed here must feed each group its rows in ctid order, making a
+    // rerun bit-identical whatever filter (hourly, backfill, dirty series) chose the plan:
+    // bitmap or sequential scans only (an index scan yields key order; the primary key's would
+    // also walk the whole history when only time is bounded), no synchronized scan (it starts
+    // mid-table), no parallel workers (partial sums combine in arrival order) and hashing (a
+    // sort for grouping is not stable). Only a physical rewrite of readings (VACUUM FULL,
+    // CLUSTER) changes the order, and then sums move in their last bits at most.
+    await client.query(AGGREGATE_IN_PHYSICAL_ORDER);
     const upsert = await client.query<{ rows_read: string; rows_written: string }>(
       `WITH computed AS (
-         SELECT r.tenant, r.device, r.metric, date_trunc('hour', r.time, 'UTC') AS bucket,
-                count(*) AS count, sum(r.value ORDER BY r.time) AS sum, min(r.value) AS min, max(r.value) AS max,
-                (array_agg(r.value ORDER BY r.time))[1] AS first, min(r.time) AS first_time,
-                (array_agg(r.value ORDER BY r.time DESC))[1] AS last, max(r.time) AS last_time,
-                sum(r.value * r.value ORDER BY r.time) AS sum_squares,
+         SELECT r.tenant, r.device, r.metric,
+                date_bin('1 hour', r.time, to_timestamp($1::float8 / 1000)) AS bucket,
+                count(*) AS count, sum(r.value) AS sum, min(r.value) AS min, max(r.value) AS max,
+                min(r.time) AS first_time, max(r.time) AS last_time,
+                sum(r.value * r.value) AS sum_squares,
                 count(*) FILTER (WHERE r.anomaly) AS anomalies, max(r.unit) AS unit
            FROM readings r
           WHERE ${where}
           GROUP BY 1, 2, 3, 4
        ), written AS (
          INSERT INTO rollups_1h (tenant, device, metric, bucket, ${STAT_COLUMNS}, computed_at, run_id)
-         SELECT tenant, device, metric, bucket, count, sum, min, max, first, first_time, last,
-                last_time, sum_squares, anomalies, unit, NULL, NULL, now(), $3
-           FROM computed
+         SELECT c.tenant, c.device, c.metric, c.bucket, c.count, c.sum, c.min, c.max,
+                (SELECT f.value FROM readings f
+                  WHERE f.tenant = c.tenant AND f.device = c.device AND f.metric = c.metric
+                    AND f.time = c.first_time),
+                c.first_time,
+                (SELECT l.value FROM readings l
+                  WHERE l.tenant = c.tenant AND l.device = c.device AND l.metric = c.metric
+                    AND l.time = c.last_time),
+                c.last_time, c.sum_squares, c.anomalies, c.unit, NULL, NULL, now(), $3
+           FROM computed c
          ON CONFLICT (tenant, device, metric, bucket) DO UPDATE SET ${UPSERT_SET}
          RETURNING 1
        )
@@ -104,12 +124,39 @@ export class RollupsRepository {
               (SELECT count(*) FROM written) AS rows_written`,
       params,
     );
-    await client.query('SET LOCAL enable_indexscan = on');
+    await client.query(DEFAULT_PLANNER_SETTINGS);
     await this.deleteStale(client, 'rollups_1h', fromMs, toMs, filter, runId, series);
     return {
       rowsRead: Number(upsert.rows[0].rows_read),
       rowsWritten: Number(upsert.rows[0].rows_written),
     };
+  }
+
+  /**
+   * Summarizes the ranges of the readings BRIN index (plain PostgreSQL, migration 0002) filled
+   * since the last vacuum. An unsummarized range matches every time condition, so until then an
+   * hourly run reads every page appended since the last vacuum, not just its hour's (a freshly
+   * loaded 10M-row table: the whole table per hour). Own short transaction: the lock it takes
+   * would otherwise block vacuums (and other runs' summarization) until the job commits. It
+   * gives up on a lock wait (a vacuum of readings is summarizing them itself) and on a role that
+   * does not own the index (then only autosummarize, migration 0009, keeps ranges summarized).
+   */
+  async summarizeNewReadings(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL lock_timeout = '100ms'`);
+      await client.query(
+        `SELECT brin_summarize_new_values(i) FROM to_regclass('readings_time_brin_idx') i
+          WHERE i IS NOT NULL`,
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (!SUMMARIZE_SKIPPED_ON.has((error as { code?: string }).code ?? '')) throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /** Recomputes the day [dayStartMs, dayEndMs) from its hourly rollups (day = local day). */
