@@ -40,6 +40,35 @@ describe('readings request validation', () => {
     });
   });
 
+  it('gives a machine-made batch (epoch ms only) the same readings the schema path gives', () => {
+    const readings = [
+      { metric: 'temperature', time: NOW - 60_000, value: 21.5, unit: 'C', extra: 'ignored' },
+      { device: 'room-2', metric: 'power', time: NOW, value: 0, tags: { phase: 'L1' } },
+    ];
+    const plain = validator.validate({ tenant: 'acme', device: 'room-1', readings });
+    // one ISO time sends the whole batch through the zod schema
+    const viaSchema = validator.validate({
+      tenant: 'acme',
+      device: 'room-1',
+      readings: [{ ...readings[0], time: '2026-03-01T11:59:00Z' }, readings[1]],
+    });
+    expect(plain).toEqual(viaSchema);
+    expect(plain).toEqual({
+      ok: true,
+      tenant: 'acme',
+      readings: [
+        { device: 'room-1', metric: 'temperature', time: NOW - 60_000, value: 21.5, unit: 'C' },
+        { device: 'room-2', metric: 'power', time: NOW, value: 0, tags: { phase: 'L1' } },
+      ],
+    });
+  });
+
+  it('refuses a reading whose device is null even when the batch names one', () => {
+    expect(
+      issuesOf(validator.validate({ device: 'room-1', readings: [{ ...good, device: null }] })),
+    ).toEqual([expect.objectContaining({ path: 'readings[0].device' })]);
+  });
+
   it('refuses a body that is not an object', () => {
     for (const body of [[good], 'readings', null, 42]) {
       expect(issuesOf(validator.validate(body))[0]).toMatchObject({ path: '(body)' });
