@@ -104,6 +104,20 @@ function bucketQuantile(
   return NaN;
 }
 
+/** The controller's evaluation batches (records, time) and its command produce calls. */
+async function controllerBatches(url: string) {
+  const group = 'group="actuator-controller",topic="telemetry.clean.v1"';
+  return {
+    records: await buckets(url, 'sluice_kafka_consumer_batch_records', group),
+    duration: await buckets(url, 'sluice_kafka_consumer_batch_duration_seconds', group),
+    produce: await buckets(
+      url,
+      'sluice_kafka_produce_duration_seconds',
+      `topic="${Topics.actuatorCommands}"`,
+    ),
+  };
+}
+
 interface BenchReading {
   device: string;
   metric: string;
@@ -289,6 +303,7 @@ async function main(): Promise<void> {
     );
     const cpuBefore = services.map((service) => cpuSeconds(service.process.pid) ?? NaN);
     const cleanBefore = await cleanLatency();
+    const controllerBefore = await controllerBatches(controller.url);
     const started = Date.now();
     let sent = 0;
     let late = 0;
@@ -341,6 +356,7 @@ async function main(): Promise<void> {
       (service, index) => (cpuSeconds(service.process.pid) ?? NaN) - cpuBefore[index],
     );
     const cleanAfter = await cleanLatency();
+    const controllerAfter = await controllerBatches(controller.url);
     const spans = {
       total: `extract(epoch FROM sent_at) * 1000 - ingest_ts`,
       evaluated: `extract(epoch FROM created_at) * 1000 - ingest_ts`,
@@ -363,6 +379,8 @@ async function main(): Promise<void> {
     const span = (name: keyof typeof spans) =>
       `p50 ${Number(rows[0][`${name}_p50`]).toFixed(1)} ms, p99 ${Number(rows[0][`${name}_p99`]).toFixed(1)} ms, max ${Number(rows[0][`${name}_max`]).toFixed(1)} ms`;
     const cleanMs = (q: number) => (bucketQuantile(cleanBefore, cleanAfter, q) * 1000).toFixed(1);
+    const batchQuantiles = (name: keyof typeof controllerAfter, scale: number, unit: string) =>
+      `p50 ${(bucketQuantile(controllerBefore[name], controllerAfter[name], 0.5) * scale).toFixed(1)}${unit}, p99 ${(bucketQuantile(controllerBefore[name], controllerAfter[name], 0.99) * scale).toFixed(1)}${unit}`;
 
     console.log('');
     console.log(`programs                           ${programs} (one per device)`);
@@ -379,7 +397,7 @@ async function main(): Promise<void> {
       ),
     );
     console.log(`commands published                 ${rows[0].n} (after the warm-up)`);
-    console.log(`${feed.acceptedAt.padEnd(35)}${span('total')}`);
+    console.log(`${feed.acceptedAt} ${span('total')}`);
     if (transformer !== undefined) {
       console.log(
         `  accept → clean record produced   p50 ${cleanMs(0.5)} ms, p99 ${cleanMs(0.99)} ms (all readings, from the transformer's histogram buckets)`,
@@ -387,6 +405,9 @@ async function main(): Promise<void> {
     }
     console.log(`  accept → command row created     ${span('evaluated')}`);
     console.log(`  row created → published          ${span('published')}`);
+    console.log(
+      `controller: records per batch ${batchQuantiles('records', 1, '')}; batch handled in ${batchQuantiles('duration', 1000, ' ms')}; commands produced in ${batchQuantiles('produce', 1000, ' ms')}`,
+    );
   } finally {
     await feed?.close().catch(() => undefined);
     await pipeline.stop(15_000).catch(() => undefined);
