@@ -93,7 +93,9 @@ describe('migrations on the plain PostgreSQL server', () => {
       'dirty_buckets.dirty_buckets_pkey',
       'readings.readings_pkey',
       'readings.readings_time_brin_idx',
+      'rollups_1d.rollups_1d_bucket_idx',
       'rollups_1d.rollups_1d_pkey',
+      'rollups_1h.rollups_1h_bucket_idx',
       'rollups_1h.rollups_1h_pkey',
     ]);
   });
