@@ -111,7 +111,11 @@ describe('registry admin API, CLI and ingest security', () => {
     expect((await json(created.key, reading('r1'))).status).toBe(202);
     expect((await lineV2(created.key, 'r1')).status).toBe(204);
 
-    const revoked = await call('POST', `/api/v1/admin/keys/${created.id}/revoke`, admin);
+    // sent the way many HTTP clients send an action: JSON content type, no body
+    const revoked = await fetch(`${gw.baseUrl}/api/v1/admin/keys/${created.id}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    });
     expect(revoked.status).toBe(200);
     expect(await revoked.json()).toMatchObject({ id: created.id, revokedAt: expect.any(String) });
     expect((await json(created.key, reading('r1'))).status).toBe(401);

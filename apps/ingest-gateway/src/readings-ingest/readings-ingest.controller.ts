@@ -30,6 +30,7 @@ export class ReadingsIngestController {
   ): Promise<IngestResult> {
     // Fastify also parses text/plain; a batch must be JSON, and saying so beats "not an object".
     if (!/^application\/json\b/i.test(contentType ?? '')) throw unsupportedMediaType(contentType);
+    if (body === undefined) throw emptyBody();
     const { result, replayed } = await this.ingest.ingestOnce(
       principal,
       body,
@@ -39,6 +40,12 @@ export class ReadingsIngestController {
     if (replayed) void reply.header('idempotent-replayed', 'true');
     return result;
   }
+}
+
+function emptyBody(): ApiError {
+  return new ApiError(400, 'invalid_json', 'request body is empty', [
+    { path: '(body)', message: 'must be a JSON object with a "readings" array' },
+  ]);
 }
 
 function unsupportedMediaType(contentType: string | undefined): ApiError {
