@@ -1,10 +1,9 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { formatIssues } from '@sluice/contracts';
 import { z } from 'zod';
 import type { Principal } from '../auth/api-key';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
-import { ApiError } from '../http/api-error';
+import { parseRequestInput } from '../http/request-input';
 import { ActuatorControllerClient } from './actuator-controller.client';
 
 const ParamsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -46,18 +45,6 @@ const KillSwitchBodySchema = z.object({
   active: z.boolean(),
   reason: z.string().max(500).optional(),
 });
-
-function parse<S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-  where: 'query' | 'body',
-): z.output<S> {
-  const parsed = schema.safeParse(input ?? {});
-  if (!parsed.success) {
-    throw new ApiError(400, `invalid_${where}`, `invalid ${where}`, formatIssues(parsed.error));
-  }
-  return parsed.data;
-}
 
 interface CommandMessage {
   id: string;
@@ -157,7 +144,7 @@ export class ActuatorsController {
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
   ) {
-    const input = parse(CommandBodySchema, body, 'body');
+    const input = parseRequestInput(CommandBodySchema, body, 'body');
     const reply = await this.controller.call<CommandMessage>('SendCommand', {
       tenant: principal.tenant,
       actuator,
@@ -177,7 +164,7 @@ export class ActuatorsController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: Record<string, unknown>,
   ) {
-    const filter = parse(CommandsQuerySchema, query, 'query');
+    const filter = parseRequestInput(CommandsQuerySchema, query, 'query');
     const reply = await this.controller.call<{ commands: CommandMessage[] }>('ListCommands', {
       tenant: principal.tenant,
       actuator: filter.actuator ?? '',
@@ -197,7 +184,7 @@ export class ActuatorsController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: Record<string, unknown>,
   ) {
-    const filter = parse(ConflictsQuerySchema, query, 'query');
+    const filter = parseRequestInput(ConflictsQuerySchema, query, 'query');
     const reply = await this.controller.call<{
       conflicts: Array<{
         seq: string;
@@ -242,7 +229,7 @@ export class ActuatorsController {
   @HttpCode(200)
   @RequireScope('admin')
   async killSwitch(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
-    const input = parse(KillSwitchBodySchema, body, 'body');
+    const input = parseRequestInput(KillSwitchBodySchema, body, 'body');
     const reply = await this.controller.call<{
       tenant: string;
       active: boolean;

@@ -1,10 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { formatIssues } from '@sluice/contracts';
 import { z } from 'zod';
 import type { Principal } from '../auth/api-key';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
-import { ApiError } from '../http/api-error';
+import { parseRequestInput } from '../http/request-input';
 import { NotifierClient } from './notifier.client';
 
 const SEVERITIES = ['info', 'warning', 'critical'] as const;
@@ -48,17 +47,6 @@ const DeliveriesQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   before: z.string().regex(/^\d+$/, 'must be a delivery id').optional(),
 });
-
-function parse<S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-  where: 'query' | 'body',
-): z.output<S> {
-  const parsed = schema.safeParse(input ?? {});
-  if (!parsed.success)
-    throw new ApiError(400, `invalid_${where}`, `invalid ${where}`, formatIssues(parsed.error));
-  return parsed.data;
-}
 
 /** Epoch ms or null (proto int64 arrive as decimal strings; 0 = unset). */
 const time = (value: string | number): number | null => (Number(value) > 0 ? Number(value) : null);
@@ -214,7 +202,7 @@ export class IncidentsController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: Record<string, unknown>,
   ) {
-    const filter = parse(IncidentsQuerySchema, query, 'query');
+    const filter = parseRequestInput(IncidentsQuerySchema, query, 'query');
     const reply = await this.notifier.call<{ incidents: IncidentMessage[] }>('ListIncidents', {
       tenant: principal.tenant,
       status: filter.status ?? '',
@@ -270,7 +258,7 @@ export class IncidentsController {
   @HttpCode(201)
   @RequireScope('write')
   async createSilence(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
-    const input = parse(SilenceBodySchema, body, 'body');
+    const input = parseRequestInput(SilenceBodySchema, body, 'body');
     const startsAt = input.startsAt ?? Date.now();
     const reply = await this.notifier.call<SilenceMessage>('CreateSilence', {
       tenant: principal.tenant,
@@ -361,7 +349,7 @@ export class IncidentsController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: Record<string, unknown>,
   ) {
-    const filter = parse(DeliveriesQuerySchema, query, 'query');
+    const filter = parseRequestInput(DeliveriesQuerySchema, query, 'query');
     const reply = await this.notifier.call<{ deliveries: DeliveryMessage[] }>('ListDeliveries', {
       tenant: principal.tenant,
       status: filter.status ?? '',
