@@ -5,9 +5,13 @@
  *
  * Latency of a reading = its row's `ingested_at` (the raw sink's transaction time) minus the moment
  * the gateway acknowledged the POST that carried it. Env: BENCH_READINGS (default 1,000,000),
- * BENCH_DEVICES (1000), BENCH_BATCH (5000 readings per POST), BENCH_CONCURRENCY (4 POSTs in flight).
- * Also prints each service's CPU time over the run (Linux /proc): on a shared 2-core machine the
- * readings/s figure moves with the neighbours' load, CPU µs per reading does not.
+ * BENCH_DEVICES (1000), BENCH_BATCH (5000 readings per POST), BENCH_CONCURRENCY (4 POSTs in flight),
+ * BENCH_RATE (readings/s offered; unset = as fast as the gateway accepts). Without a rate the
+ * gateway outruns the consumers and the latency printed is mostly queueing in Kafka; with one, it is
+ * the pipeline's latency at that load, and "sustained" means the stored rate kept up with it.
+ * Also prints each service's CPU time over the run (Linux /proc), and the whole machine's busy CPU
+ * (PostgreSQL, Redis and the broker included): on a shared 2-core machine the readings/s figure
+ * moves with the neighbours' load, CPU µs per reading does not.
  */
 import { readFileSync } from 'node:fs';
 import { E2eEnvironment, E2E_TENANT } from '../support/e2e-environment';
@@ -18,6 +22,7 @@ const total = Number(process.env.BENCH_READINGS ?? 1_000_000);
 const deviceCount = Number(process.env.BENCH_DEVICES ?? 1000);
 const batchSize = Number(process.env.BENCH_BATCH ?? 5000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const offeredRate = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const perDevicePerBatch = Math.max(1, Math.floor(batchSize / deviceCount));
 const readingsPerBatch = perDevicePerBatch * deviceCount;
 const batchCount = Math.ceil(total / readingsPerBatch);
@@ -32,6 +37,18 @@ function cpuSeconds(pid: number | undefined): number | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy (non-idle, non-iowait) CPU seconds of the whole machine so far, from /proc/stat. */
+function machineBusySeconds(): number | undefined {
+  try {
+    const [, ...jiffies] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    // fields: user nice system idle iowait irq softirq steal
+    const [user, nice, system, , , irq, softirq, steal] = jiffies.map(Number);
+    return (user + nice + system + irq + softirq + steal) / 100;
   } catch {
     return undefined;
   }
@@ -85,12 +102,18 @@ async function main(): Promise<void> {
 
     const pidOf = (name: string) => env.pipeline.service(name).process.pid;
     const cpuBefore = SERVICES.map((name) => cpuSeconds(pidOf(name)));
+    const machineBefore = machineBusySeconds();
     const ackAt = new Array<number>(batchCount);
     const started = Date.now();
     let next = 0;
     const worker = async () => {
       while (next < batchCount) {
         const index = next++;
+        if (offeredRate !== undefined) {
+          const due = started + (index * readingsPerBatch * 1000) / offeredRate;
+          if (due > Date.now())
+            await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+        }
         for (;;) {
           const response = await fetch(`${env.gatewayUrl}/api/v1/readings`, {
             method: 'POST',
@@ -142,6 +165,11 @@ async function main(): Promise<void> {
       return `${name} ${seconds.toFixed(1)} s (${((seconds * 1e6) / expected).toFixed(1)} µs/reading)`;
     });
     console.log(`CPU over the run: ${cpu.join(', ')}`);
+    const machineAfter = machineBusySeconds();
+    if (machineBefore !== undefined && machineAfter !== undefined)
+      console.log(
+        `whole machine busy CPU (all services, PostgreSQL, Redis, broker, this client): ${(machineAfter - machineBefore).toFixed(1)} s (${(((machineAfter - machineBefore) * 1e6) / expected).toFixed(1)} µs/reading)`,
+      );
 
     const { rows } = await env.pool.query<{ t: string; s: string }>(
       `SELECT (extract(epoch FROM time) * 1000)::bigint AS t, (extract(epoch FROM ingested_at) * 1000)::bigint AS s
