@@ -4,6 +4,7 @@ export {
   type ServiceExit,
   type SpawnedService,
 } from './spawn-service';
+export { processCpuSeconds } from './process-cpu';
 export { createTestSchema, dropTestSchema } from './test-schema';
 export { uniqueName } from './unique-name';
 export { waitFor, WaitForTimeoutError, type WaitForOptions } from './wait-for';
