@@ -4,7 +4,7 @@ import {
   encodeRecord,
   type RawReadingBatch,
 } from '@sluice/contracts';
-import { encodeRawBatch } from './raw-record.encoder';
+import { encodeRawBatches } from './raw-record.encoder';
 
 describe('raw record encoder', () => {
   const shared = Object.freeze({ site: 'Main "Hall"', 'we,ird key': 'a\\b' });
@@ -21,17 +21,30 @@ describe('raw record encoder', () => {
     ],
   };
 
-  it('produces the same JSON value as encodeRecord, decodable by the contract', () => {
-    const fast = encodeRawBatch(batch);
-    expect(JSON.parse(fast.toString())).toEqual(JSON.parse(encodeRecord(batch).toString()));
-    expect(decodeRecord(RawReadingBatchSchema, fast)).toEqual(
+  // before 2^31 ms, a fractional time, and times whose last six digits start with zeros
+  const times: RawReadingBatch = {
+    tenant: 'acme',
+    device: 'd-2',
+    source: 'http',
+    receivedAt: 1_772_366_400_000,
+    readings: [0, 2_147_483_647, 2_147_483_648, 1_772_366_000_001, 1_772_366_400_000.5].map(
+      (time) => ({ metric: 'm', time, value: 1 }),
+    ),
+  };
+
+  it('produces the same JSON as encodeRecord for each batch, decodable by the contract', () => {
+    const values = encodeRawBatches([batch, times, batch]);
+    expect(values.map((value) => value.toString())).toEqual(
+      [batch, times, batch].map((each) => encodeRecord(each).toString()),
+    );
+    expect(decodeRecord(RawReadingBatchSchema, values[0])).toEqual(
       decodeRecord(RawReadingBatchSchema, encodeRecord(batch)),
     );
   });
 
   it('reuses the serialised tags of a frozen tag object', () => {
-    const first = encodeRawBatch(batch).toString();
-    expect(encodeRawBatch(batch).toString()).toBe(first);
-    expect(first.split('Main \\"Hall\\"').length - 1).toBe(2);
+    const [first] = encodeRawBatches([batch]);
+    expect(encodeRawBatches([batch])[0].toString()).toBe(first.toString());
+    expect(first.toString().split('Main \\"Hall\\"').length - 1).toBe(2);
   });
 });

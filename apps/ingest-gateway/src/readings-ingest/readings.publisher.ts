@@ -19,7 +19,7 @@ import { mayAccessDevice, type Principal } from '../auth/api-key';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { ApiError, type ApiErrorDetail } from '../http/api-error';
 import { DeviceActivityService } from '../registry/device-activity.service';
-import { encodeRawBatch } from './raw-record.encoder';
+import { encodeRawBatches } from './raw-record.encoder';
 import {
   ingestBatchSize,
   ingestInflightBytes,
@@ -164,12 +164,14 @@ export class ReadingsPublisher {
       ingestTs: receivedAt,
       traceparent: options.traceparent ?? newTraceparent(),
     });
-    const records: OutgoingRecord[] = [];
+    const keys: string[] = [];
+    const batches: RawReadingBatch[] = [];
     for (const [device, readings] of byDevice) {
       const key = deviceKey(tenant, device);
       // Same key, same partition, one sendBatch: the split keeps the device's order.
       for (let start = 0; start < readings.length; start += MAX_READINGS_PER_RECORD) {
-        const batch: RawReadingBatch = {
+        keys.push(key);
+        batches.push({
           tenant,
           device,
           source: options.source,
@@ -178,11 +180,10 @@ export class ReadingsPublisher {
             readings.length <= MAX_READINGS_PER_RECORD
               ? readings
               : readings.slice(start, start + MAX_READINGS_PER_RECORD),
-        };
-        records.push({ key, value: encodeRawBatch(batch), headers });
+        });
       }
     }
-    return records;
+    return encodeRawBatches(batches).map((value, i) => ({ key: keys[i], value, headers }));
   }
 
   private async send(records: OutgoingRecord[], result: PublishResult): Promise<void> {
