@@ -21,6 +21,10 @@ const ESM_ONLY_PACKAGES = [
 
 module.exports = {
   testEnvironment: 'node',
+  // Jest's 5 s default also bounds hooks; the integration suites' afterAll stops services, drains
+  // consumers and drops schemas, which took longer than 5 s on a loaded 2-core CI machine and
+  // failed a suite whose tests had all passed. A hang still fails, after 30 s.
+  testTimeout: 30_000,
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',
