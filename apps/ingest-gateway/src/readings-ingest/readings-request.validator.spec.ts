@@ -63,6 +63,30 @@ describe('readings request validation', () => {
     });
   });
 
+  it("shares one frozen tag object among a device's readings with the same tags", () => {
+    const result = validator.validate({
+      readings: [
+        { ...good, tags: { site: 's1', phase: 'L1' } },
+        { ...good, tags: { site: 's1', phase: 'L1' } },
+        { ...good, tags: { phase: 'L1', site: 's1' } }, // other key order: other JSON
+        { ...good, tags: { site: 's1', phase: 'L2' } },
+        { ...good, device: 'd2', tags: { site: 's1', phase: 'L2' } },
+      ],
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result));
+    const tags = result.readings.map((reading) => reading.tags);
+    expect(tags[1]).toBe(tags[0]);
+    expect(Object.isFrozen(tags[0])).toBe(true);
+    expect(new Set(tags).size).toBe(4);
+    expect(tags.map((each) => JSON.stringify(each))).toEqual([
+      '{"site":"s1","phase":"L1"}',
+      '{"site":"s1","phase":"L1"}',
+      '{"phase":"L1","site":"s1"}',
+      '{"site":"s1","phase":"L2"}',
+      '{"site":"s1","phase":"L2"}',
+    ]);
+  });
+
   it('refuses a reading whose device is null even when the batch names one', () => {
     expect(
       issuesOf(validator.validate({ device: 'room-1', readings: [{ ...good, device: null }] })),

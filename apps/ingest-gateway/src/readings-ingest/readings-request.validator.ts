@@ -133,33 +133,46 @@ export class ReadingsRequestValidator {
    * undefined when anything needs a closer look: the schema then decides and words the problems.
    */
   private quickReadings(body: Record<string, unknown>): ValidatedReading[] | undefined {
+    // read once per batch: every access to a binding re-exported by a barrel runs a getter
+    const check = quickCheck;
+    const isObject = isPlainObject;
     const { tenant, device, readings } = body;
-    if (tenant !== undefined && !quickCheck.tenantId(tenant)) return undefined;
-    if (device !== undefined && !quickCheck.deviceId(device)) return undefined;
+    if (tenant !== undefined && !check.tenantId(tenant)) return undefined;
+    if (device !== undefined && !check.deviceId(device)) return undefined;
     if (!Array.isArray(readings) || readings.length === 0) return undefined;
     const now = this.clock();
     const earliest = now - this.limits.maxPastMs;
     const latest = now + this.limits.maxFutureMs;
+    // A batch names few devices and metrics many times: each distinct name is matched once.
+    const goodDevices = new Set<unknown>();
+    const goodMetrics = new Set<unknown>();
+    const tagSets = new TagSetInterner();
     const validated: ValidatedReading[] = [];
     for (const item of readings as unknown[]) {
-      if (!isPlainObject(item)) return undefined;
+      if (!isObject(item)) return undefined;
       const itemDevice = item.device === undefined ? device : item.device;
       const { metric, time, value, unit, tags } = item;
+      if (!goodDevices.has(itemDevice)) {
+        if (!check.deviceId(itemDevice)) return undefined;
+        goodDevices.add(itemDevice);
+      }
+      if (!goodMetrics.has(metric)) {
+        if (!check.metricName(metric)) return undefined;
+        goodMetrics.add(metric);
+      }
       if (
-        !quickCheck.deviceId(itemDevice) ||
-        !quickCheck.metricName(metric) ||
-        !quickCheck.epochMs(time) ||
+        !check.epochMs(time) ||
         time < earliest ||
         time > latest ||
-        !quickCheck.finiteNumber(value) ||
-        (unit !== undefined && !quickCheck.unit(unit)) ||
-        (tags !== undefined && !quickCheck.tags(tags))
+        !check.finiteNumber(value) ||
+        (unit !== undefined && !check.unit(unit)) ||
+        (tags !== undefined && !check.tags(tags))
       ) {
         return undefined;
       }
-      const reading: ValidatedReading = { device: itemDevice, metric, time, value };
+      const reading = { device: itemDevice, metric, time, value } as ValidatedReading;
       if (unit !== undefined) reading.unit = unit;
-      if (tags !== undefined) reading.tags = tags;
+      if (tags !== undefined) reading.tags = tagSets.intern(itemDevice as string, tags);
       validated.push(reading);
     }
     return validated;
@@ -179,6 +192,34 @@ export class ReadingsRequestValidator {
         : '';
     return `${window}, got ${iso(epochMs)}${hint}`;
   }
+}
+
+/**
+ * One frozen object per distinct tag set of a device in a batch: readings of a device usually carry
+ * the same tags, and the raw-record encoder serialises a frozen tag object once instead of once per
+ * reading. Only the device's previous tag set is compared, which is what keeps the check cheap.
+ */
+class TagSetInterner {
+  private readonly lastByDevice = new Map<string, Readonly<Record<string, string>>>();
+
+  intern(device: string, tags: Record<string, string>): Record<string, string> {
+    const last = this.lastByDevice.get(device);
+    if (last !== undefined && sameTags(last, tags)) return last;
+    const frozen = Object.freeze({ ...tags });
+    this.lastByDevice.set(device, frozen);
+    return frozen;
+  }
+}
+
+/** Same keys in the same order with the same values (the order decides the serialised JSON). */
+function sameTags(a: Readonly<Record<string, string>>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  let index = 0;
+  for (const key in b) {
+    if (keys[index] !== key || a[key] !== b[key]) return false;
+    index += 1;
+  }
+  return index === keys.length;
 }
 
 function missingDeviceIssues(body: Record<string, unknown>): ApiErrorDetail[] {
