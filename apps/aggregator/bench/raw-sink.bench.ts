@@ -1,12 +1,18 @@
 /**
- * Raw sink write throughput: `node -r @swc-node/register apps/aggregator/bench/raw-sink.bench.ts`
- * Compares the two bulk strategies (unnest multi-row INSERT vs COPY + INSERT…SELECT) on the real
- * PostgreSQL (DATABASE_URL), in a schema of its own, batch sizes as the consumer sees them.
+ * Raw sink write cost: `node -r @swc-node/register apps/aggregator/bench/raw-sink.bench.ts`
+ * (or `npm run bench -- raw-sink`). Writes BENCH_ROWS readings shaped like the pipeline bench's
+ * (100 devices, 50 consecutive readings per record, times from now on) through the repository, on
+ * the real PostgreSQL (DATABASE_URL) in a schema of its own, at the batch sizes the consumer sees,
+ * and prints rows/s and the PostgreSQL backends' CPU per row (Linux /proc): PostgreSQL is the
+ * pipeline's biggest CPU consumer, so its CPU per row is the figure to watch, more than rows/s.
+ * Also: a replay of the same rows (all duplicates), late rows (an hour that is over: dirty marks),
+ * two writers as the consumer runs them, and the COPY alternative the repository does not use.
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createPgPool, runMigrations } from '@sluice/db';
+import { processCpuSeconds } from '@sluice/testing';
 import type { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ReadingsRepository, type ReadingRow } from '../src/raw-sink/readings.repository';
@@ -14,86 +20,109 @@ import { ReadingsRepository, type ReadingRow } from '../src/raw-sink/readings.re
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TOTAL = Number(process.env.BENCH_ROWS ?? 500_000);
 const BATCH_SIZES = [1_000, 5_000, 20_000];
+const DEVICES = 100;
+const READINGS_PER_RECORD = 50;
+const HOUR_MS = 3_600_000;
 
-function rowsFrom(start: number, count: number): ReadingRow[] {
+type Write = (rows: ReadingRow[]) => Promise<number>;
+
+/** Rows [start, start + count) of a run whose first reading is at `t0`. */
+function rowsFrom(start: number, count: number, t0: number): ReadingRow[] {
   const rows: ReadingRow[] = [];
-  const t0 = Date.UTC(2026, 0, 1);
   for (let i = start; i < start + count; i++) {
+    const record = Math.floor(i / READINGS_PER_RECORD);
+    const round = Math.floor(record / DEVICES);
     rows.push({
       tenant: 'bench',
-      device: `dev-${i % 1000}`,
-      metric: i % 2 === 0 ? 'temperature' : 'power',
-      time: t0 + Math.floor(i / 1000) * 1000,
-      value: Math.sin(i) * 100,
-      unit: i % 2 === 0 ? '°C' : 'W',
+      device: `dev-${record % DEVICES}`,
+      metric: 'power',
+      time: t0 + round * (READINGS_PER_RECORD + 1) + (i % READINGS_PER_RECORD),
+      value: 100 + (i % 50),
+      unit: 'W',
     });
   }
   return rows;
 }
 
+/** The PostgreSQL backends of the pool's connections, to read their CPU time. */
+function trackBackends(pool: Pool): Set<number> {
+  const pids = new Set<number>();
+  pool.on('connect', (client) => {
+    client
+      .query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+      .then(({ rows }) => pids.add(rows[0].pid))
+      .catch((error: unknown) => console.error('backend pid unknown:', error));
+  });
+  return pids;
+}
+
+function backendsCpuSeconds(pids: Set<number>): number {
+  let total = 0;
+  for (const pid of pids) total += processCpuSeconds(pid) ?? 0;
+  return total;
+}
+
 async function main(): Promise<void> {
   const schema = `bench_raw_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   await runMigrations(url, { schema });
+  // Two connections: the raw sink writes RAW_SINK_CONCURRENCY (default 2) partitions at once.
   const pool = createPgPool({ url, schema, max: 2 });
+  const backends = trackBackends(pool);
   const repository = new ReadingsRepository(pool);
-  const strategies: Array<[string, (rows: ReadingRow[]) => Promise<number>]> = [
-    ['unnest INSERT', (rows) => repository.insertBatch(rows)],
-    ['COPY + INSERT…SELECT', (rows) => insertWithCopy(pool, rows)],
-  ];
-  // The raw sink writes RAW_SINK_CONCURRENCY (default 2) partitions at once: two writers.
-  const twoWriters = async (batchSize: number): Promise<number> => {
+  const live = Date.now();
+  // Well inside an hour that is over whatever the clocks say: every hour of these rows is dirty.
+  const late = Math.floor(live / HOUR_MS) * HOUR_MS - 24 * HOUR_MS;
+
+  /** Writes TOTAL rows from `t0` in batches through `writers` concurrent writers; prints a line. */
+  const measure = async (
+    label: string,
+    write: Write,
+    batchSize: number,
+    t0: number,
+    writers = 1,
+  ): Promise<void> => {
     let next = 0;
     let inserted = 0;
     const writer = async (): Promise<void> => {
       while (next < TOTAL) {
         const offset = next;
         next += batchSize;
-        inserted += await repository.insertBatch(
-          rowsFrom(offset, Math.min(batchSize, TOTAL - offset)),
-        );
+        inserted += await write(rowsFrom(offset, Math.min(batchSize, TOTAL - offset), t0));
       }
     };
-    await Promise.all([writer(), writer()]);
-    return inserted;
+    const cpuBefore = backendsCpuSeconds(backends);
+    const started = performance.now();
+    await Promise.all(Array.from({ length: writers }, writer));
+    const seconds = (performance.now() - started) / 1000;
+    const cpuMicrosPerRow = ((backendsCpuSeconds(backends) - cpuBefore) / TOTAL) * 1e6;
+    console.log(
+      `${label.padEnd(34)} batch ${String(batchSize).padStart(6)}: ${Math.round(TOTAL / seconds)
+        .toLocaleString('en')
+        .padStart(
+          9,
+        )} rows/s, PostgreSQL ${cpuMicrosPerRow.toFixed(1).padStart(5)} µs CPU/row (${inserted} new)`,
+    );
   };
+
+  const unnest: Write = (rows) => repository.insertBatch(rows);
+  const copy: Write = (rows) => insertWithCopy(pool, rows);
   try {
+    // Connect both backends before the first measurement so their start-up is not counted.
+    await Promise.all([pool.query('SELECT 1'), pool.query('SELECT 1')]);
     for (const batchSize of BATCH_SIZES) {
-      for (const [name, write] of strategies) {
-        await pool.query('TRUNCATE readings');
-        const started = performance.now();
-        let inserted = 0;
-        for (let offset = 0; offset < TOTAL; offset += batchSize) {
-          inserted += await write(rowsFrom(offset, Math.min(batchSize, TOTAL - offset)));
-        }
-        const seconds = (performance.now() - started) / 1000;
-        // Replaying the same rows measures the duplicate path (all conflicts).
-        const replayStarted = performance.now();
-        for (let offset = 0; offset < TOTAL; offset += batchSize) {
-          await write(rowsFrom(offset, Math.min(batchSize, TOTAL - offset)));
-        }
-        const replaySeconds = (performance.now() - replayStarted) / 1000;
-        console.log(
-          `${name.padEnd(22)} batch ${String(batchSize).padStart(6)}: ${Math.round(
-            inserted / seconds,
-          )
-            .toLocaleString('en')
-            .padStart(9)} rows/s new, ${Math.round(TOTAL / replaySeconds)
-            .toLocaleString('en')
-            .padStart(9)} rows/s replayed (${inserted} rows)`,
-        );
+      for (const [name, write] of [
+        ['unnest INSERT', unnest],
+        ['COPY + INSERT…SELECT', copy],
+      ] as const) {
+        await pool.query('TRUNCATE readings, dirty_buckets');
+        await measure(`${name}, live`, write, batchSize, live);
+        await measure(`${name}, replayed (all duplicates)`, write, batchSize, live);
       }
-      await pool.query('TRUNCATE readings');
-      const started = performance.now();
-      const inserted = await twoWriters(batchSize);
-      const seconds = (performance.now() - started) / 1000;
-      console.log(
-        `${'unnest INSERT, 2 conns'.padEnd(22)} batch ${String(batchSize).padStart(6)}: ${Math.round(
-          inserted / seconds,
-        )
-          .toLocaleString('en')
-          .padStart(9)} rows/s new`,
-      );
+      await pool.query('TRUNCATE readings, dirty_buckets');
+      await measure('unnest INSERT, live, 2 writers', unnest, batchSize, live, 2);
     }
+    await pool.query('TRUNCATE readings, dirty_buckets');
+    await measure('unnest INSERT, late (dirty hours)', unnest, 5_000, late);
   } finally {
     await pool.query(`DROP SCHEMA ${schema} CASCADE`);
     await pool.end();
@@ -103,7 +132,8 @@ async function main(): Promise<void> {
 /**
  * The alternative the repository does NOT use, kept here so the comparison can be rerun on other
  * hardware: COPY into a per-connection staging table, then one INSERT…SELECT…ON CONFLICT. It pays
- * every row twice (staging + table) and was not faster than unnest on this machine.
+ * every row twice (staging + table) and was not faster than unnest on this machine. Neither marks
+ * dirty hours, so it is compared with live rows only.
  */
 async function insertWithCopy(pool: Pool, rows: ReadingRow[]): Promise<number> {
   const client = await pool.connect();
