@@ -16,7 +16,6 @@ describe('readings repository (real PostgreSQL)', () => {
   beforeAll(async () => {
     await runMigrations(DATABASE_URL, { schema });
     pool = createPgPool({ url: DATABASE_URL, schema, max: 4 });
-    repository = new ReadingsRepository(pool);
   });
 
   afterAll(async () => {
@@ -25,7 +24,9 @@ describe('readings repository (real PostgreSQL)', () => {
   });
 
   beforeEach(async () => {
-    await pool.query('TRUNCATE readings');
+    await pool.query('TRUNCATE readings, dirty_buckets');
+    // A fresh one per test: after a batch with duplicates the repository changes statements.
+    repository = new ReadingsRepository(pool);
   });
 
   const row = (i: number, overrides: Partial<ReadingRow> = {}): ReadingRow => ({
@@ -76,6 +77,49 @@ describe('readings repository (real PostgreSQL)', () => {
       rows.reduce((s, r) => s + r.value, 0),
       3,
     );
+  });
+
+  it('marks the hours of new rows before the current hour dirty, and nothing on replay', async () => {
+    const hour = (iso: string) => Date.parse(iso);
+    const at = (i: number, device: string, time: number) => row(i, { device, metric: 'cpu', time });
+    const late = [
+      at(1, 'a', hour('2026-03-29T10:05:00Z')),
+      at(2, 'a', hour('2026-03-29T10:55:00Z')),
+      at(3, 'b', hour('2026-03-29T11:00:00Z')),
+    ];
+    // An hour ahead: never before the current hour, whatever the clock does during the test.
+    const live = at(4, 'a', Date.now() + 3_600_000);
+    const marks = () =>
+      pool
+        .query<{ device: string; bucket: Date; version: string }>(
+          'SELECT device, bucket, version FROM dirty_buckets ORDER BY device, bucket',
+        )
+        .then((result) => result.rows);
+
+    expect(await repository.insertBatch([...late, live])).toBe(4);
+    const first = await marks();
+    expect(first.map((mark) => [mark.device, mark.bucket.toISOString()])).toEqual([
+      ['a', '2026-03-29T10:00:00.000Z'],
+      ['b', '2026-03-29T11:00:00.000Z'],
+    ]);
+
+    expect(await repository.insertBatch([...late, live])).toBe(0);
+    expect(await marks()).toEqual(first);
+
+    // A new late reading re-marks its hour with a newer version, a replayed one does not.
+    const newer = at(5, 'b', hour('2026-03-29T11:30:00Z'));
+    expect(await repository.insertBatch([late[0], newer])).toBe(1);
+    const second = await marks();
+    expect(second[0]).toEqual(first[0]);
+    expect(Number(second[1].version)).toBeGreaterThan(Number(first[1].version));
+
+    // All new again (the first through the duplicate-dropping statement, which ends its use, the
+    // second through the plain INSERT): both marked.
+    const later = at(6, 'c', hour('2026-03-29T12:00:00Z'));
+    const latest = at(7, 'd', hour('2026-03-29T13:00:00Z'));
+    expect(await repository.insertBatch([later])).toBe(1);
+    expect(await repository.insertBatch([latest, { ...live, device: 'd' }])).toBe(2);
+    expect((await marks()).map((mark) => mark.device)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('rolls the whole batch back when one row is refused by the database', async () => {
