@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * patches/kafkajs+2.2.4.patch also rewrites kafkajs's per-record encoding and decoding, which cost
- * more CPU than the services' own work at a few readings per record: a zero-filled 512-byte
- * encoder per record and per header, an array and a Buffer per varint, Long arithmetic for every
- * record's offset and timestamp, a byte-at-a-time CRC-32C, and the whole request copied at every
- * doubling of each nested encoder. These specs pin the wire format to kafkajs 2.2.4's own output.
+ * patches/kafkajs+2.2.4.patch also rewrites kafkajs's per-record encoding, decoding and key
+ * hashing, which cost more CPU than the services' own work at a few readings per record: a
+ * zero-filled 512-byte encoder per record and per header, an array and a Buffer per varint, Long
+ * arithmetic for every record's offset and timestamp and for the partitioner's murmur2, a
+ * byte-at-a-time CRC-32C, and the whole request copied at every doubling of each nested encoder.
+ * These specs pin the wire format and the partitioning to kafkajs 2.2.4's own output.
  */
 const PROTOCOL = 'kafkajs/src/protocol';
 
@@ -40,6 +41,9 @@ const decodeRecordBatch = require(`${PROTOCOL}/recordBatch/v0/decoder`) as (
 const Decoder = require(`${PROTOCOL}/decoder`) as new (buffer: Buffer) => unknown;
 const crc32C = require(`${PROTOCOL}/recordBatch/crc32C`) as (buffer: Buffer) => number;
 const Long = require('kafkajs/src/utils/long') as { fromValue(value: string): unknown };
+const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (
+  key: string | Buffer,
+) => number;
 const produceRequest = require(`${PROTOCOL}/requests/produce/v3/request`) as (input: {
   acks: number;
   timeout: number;
@@ -175,5 +179,26 @@ describe('kafkajs record codec (patched)', () => {
       alloc.mockRestore();
       from.mockRestore();
     }
+  });
+
+  it("partitions keys by the Java client's murmur2 without a Buffer per short key", () => {
+    // values of the unpatched kafkajs 2.2.4 (and of the Java client's Utils.murmur2)
+    const expected: Array<[string | Buffer, number]> = [
+      ['', 275_646_681],
+      ['21', -973_932_308],
+      ['demo/bench-1', -1_211_409_282],
+      ['acme/boiler-17', 1_861_726_732],
+      ['é/ü', -251_089_149],
+      ['x'.repeat(300), 403_018_756],
+      [Buffer.from([0, 1, 2, 3, 255, 254, 253]), 1_865_005_252],
+    ];
+    const from = jest.spyOn(Buffer, 'from');
+    try {
+      for (const [key, hash] of expected.slice(0, 5)) expect(murmur2(key)).toBe(hash);
+      expect(from).not.toHaveBeenCalled();
+    } finally {
+      from.mockRestore();
+    }
+    for (const [key, hash] of expected.slice(5)) expect(murmur2(key)).toBe(hash);
   });
 });
