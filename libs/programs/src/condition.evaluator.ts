@@ -241,7 +241,10 @@ export function evaluateConditions(
   return { outcomes, holds, latches };
 }
 
-/** `for`: the raw condition must have been true at every evaluation for at least forMs (>=). */
+/**
+ * `for`: the raw condition must have been true at every evaluation for at least forMs (>=). Sets
+ * `value` on the outcome, which the caller has just built for this evaluation alone.
+ */
 function applyFor(
   c: CompiledCondition,
   outcome: ConditionOutcome,
@@ -249,9 +252,14 @@ function applyFor(
   holds: Record<string, number>,
   now: number,
 ): ConditionOutcome {
-  if (c.forMs === null) return { ...outcome, value: outcome.raw };
-  if (outcome.raw !== true) return { ...outcome, value: outcome.raw };
+  const fresh = outcome as { -readonly [K in keyof ConditionOutcome]: ConditionOutcome[K] };
+  if (c.forMs === null || outcome.raw !== true) {
+    fresh.value = outcome.raw;
+    return fresh;
+  }
   const since = before[c.path] ?? now;
   holds[c.path] = since;
-  return { ...outcome, value: now - since >= c.forMs, holdSince: since };
+  fresh.value = now - since >= c.forMs;
+  fresh.holdSince = since;
+  return fresh;
 }

@@ -16,6 +16,7 @@ import type {
 } from './program.schema';
 import { parseTimeOfDay, type Weekday, WEEKDAYS } from './wall-clock';
 import { joinPath, type PathSegment } from './node-path';
+import type { CommandName, CommandParams } from './program-state';
 
 export interface SeriesRef {
   readonly device: string;
@@ -94,6 +95,29 @@ export interface ActionLeaf {
   readonly action: ActionNode;
   /** The commanded actuator (defaulted to the program's only one); null for alerts. */
   readonly actuator: string | null;
+  /** What the leaf commands (frozen, shared by every evaluation); null for alerts. */
+  readonly command: LeafCommand | null;
+}
+
+export interface LeafCommand {
+  readonly command: CommandName;
+  readonly params: CommandParams;
+}
+
+function leafCommand(action: ActionNode): LeafCommand | null {
+  switch (action.action) {
+    case 'set_state':
+      return { command: 'set_state', params: Object.freeze({ state: action.state }) };
+    case 'set_level':
+      return { command: 'set_level', params: Object.freeze({ level: action.level }) };
+    case 'pulse':
+      return {
+        command: 'pulse',
+        params: Object.freeze({ state: action.state, durationMs: durationMs(action.duration) }),
+      };
+    case 'alert':
+      return null;
+  }
 }
 
 export interface CompiledProgram {
@@ -205,6 +229,7 @@ class Compiler {
           action,
           actuator:
             action.action === 'alert' ? null : (action.actuator ?? this.program.actuators[0]),
+          command: leafCommand(action),
         };
       }
     }

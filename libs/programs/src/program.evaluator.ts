@@ -9,7 +9,6 @@
  * - The input state is never mutated; the returned state is plain JSON.
  */
 import { evaluateConditions, type ConditionOutcome } from './condition.evaluator';
-import { durationMs } from './duration.parser';
 import {
   compileProgram,
   type ActionLeaf,
@@ -203,8 +202,10 @@ function updateSeries(
   if (changes.length === 0) return series;
   // Copy only the devices that changed; the rest of the map is shared with the previous state.
   const result: Record<string, Record<string, SeriesState>> = { ...series };
-  for (const device of new Set(changes.map(([d]) => d))) result[device] = { ...series[device] };
-  for (const [device, metric, value] of changes) result[device][metric] = value;
+  for (const [device, metric, value] of changes) {
+    if (result[device] === series[device]) result[device] = { ...series[device] };
+    result[device][metric] = value;
+  }
   return result;
 }
 
@@ -250,23 +251,6 @@ function decide(
 export interface DesiredCommand {
   readonly command: CommandName;
   readonly params: CommandParams;
-}
-
-function commandOf(leaf: ActionLeaf): DesiredCommand | null {
-  const action = leaf.action;
-  switch (action.action) {
-    case 'set_state':
-      return { command: 'set_state', params: { state: action.state } };
-    case 'set_level':
-      return { command: 'set_level', params: { level: action.level } };
-    case 'pulse':
-      return {
-        command: 'pulse',
-        params: { state: action.state, durationMs: durationMs(action.duration) },
-      };
-    case 'alert':
-      return null;
-  }
 }
 
 function sameParams(a: CommandParams, b: CommandParams): boolean {
@@ -324,10 +308,20 @@ export function evaluate(
   const ctx: ReasonContext = { compiled, outcomes, now };
   const actions: ProgramAction[] = [];
   const traceDecisions: TraceDecision[] = [];
-  const issued: Record<string, IssuedCommand> = { ...current.issued };
+  // issued and alerts are copied on their first change: most inputs change neither
+  let issued: Record<string, IssuedCommand> = current.issued as Record<string, IssuedCommand>;
+  let issuedCopied = false;
+  const issue = (actuator: string, command: IssuedCommand): void => {
+    if (!issuedCopied) {
+      issued = { ...issued };
+      issuedCopied = true;
+    }
+    issued[actuator] = command;
+  };
   const active: Record<string, number> = {};
-  const alerts: Record<string, number> = { ...current.alerts };
-  const desired: Record<string, DesiredCommand> = {};
+  let alerts: Record<string, number> = current.alerts as Record<string, number>;
+  // a Map while deciding: a record keyed by actuator ids takes a new object shape per program
+  const decided = new Map<string, DesiredCommand>();
   const base = {
     programId: program.id,
     programVersion: program.version,
@@ -337,7 +331,7 @@ export function evaluate(
 
   for (const decision of decisions.decided) {
     const { leaf } = decision;
-    const command = commandOf(leaf);
+    const command = leaf.command;
     if (command === null || leaf.actuator === null) {
       const alert = leaf.action as Extract<ActionLeaf['action'], { action: 'alert' }>;
       const since = current.active[leaf.path];
@@ -349,7 +343,7 @@ export function evaluate(
       });
       if (since === undefined) {
         const raised = (alerts[leaf.path] ?? 0) + 1;
-        alerts[leaf.path] = raised;
+        alerts = { ...alerts, [leaf.path]: raised };
         actions.push({
           ...base,
           kind: 'alert',
@@ -363,12 +357,12 @@ export function evaluate(
       continue;
     }
     const actuator = leaf.actuator;
-    if (desired[actuator]) {
+    if (decided.has(actuator)) {
       // Two leaves of one program decided the same actuator: the first in tree order wins.
       traceDecisions.push({ path: leaf.path, target: actuator, outcome: 'shadowed' });
       continue;
     }
-    desired[actuator] = command;
+    decided.set(actuator, command);
     const last = issued[actuator];
     let fire: boolean;
     if (command.command === 'pulse') {
@@ -388,7 +382,7 @@ export function evaluate(
     });
     if (!fire) continue;
     const seq = (last?.seq ?? 0) + 1;
-    issued[actuator] = { ...command, time: now, seq };
+    issue(actuator, { ...command, time: now, seq });
     actions.push({
       ...base,
       kind: 'command',
@@ -408,9 +402,10 @@ export function evaluate(
     const since = current.active[leaf.path];
     if (since !== undefined && active[leaf.path] === undefined) active[leaf.path] = since;
   }
-  for (const [actuator, last] of Object.entries(issued)) {
-    if (desired[actuator] || uncertainActuators.has(actuator) || last.released) continue;
-    issued[actuator] = { ...last, released: true };
+  for (const actuator in issued) {
+    const last = issued[actuator];
+    if (decided.has(actuator) || uncertainActuators.has(actuator) || last.released) continue;
+    issue(actuator, { ...last, released: true });
     traceDecisions.push({ path: '', target: actuator, outcome: 'released' });
   }
 
@@ -439,7 +434,7 @@ export function evaluate(
       alerts,
     },
     actions,
-    desired,
+    desired: Object.fromEntries(decided),
     trace: { time: now, input: input.type, conditions, decisions: traceDecisions },
   };
 }
