@@ -10,7 +10,7 @@ import {
 import { CommandsService, type ProgramCommandInput } from '../commands/commands.service';
 import { ProgramCatalog, type RunnableProgram } from '../programs/program-catalog';
 import { KeyedMutex } from './keyed-mutex';
-import { ProgramStateStore } from './program-state.store';
+import { ProgramStateStore, type ConsumedRange } from './program-state.store';
 
 const evaluations = createCounter({
   name: 'sluice_actuator_controller_evaluations_total',
@@ -48,7 +48,11 @@ export class EvaluationService {
     private readonly commands: CommandsService,
   ) {}
 
-  async evaluateReadings(batches: readonly DeviceReadings[]): Promise<void> {
+  /**
+   * `range`: where the batch sits in its partition, when it is a consumed batch; the states of its
+   * reading-driven programs are then kept in memory for the partition's next batch.
+   */
+  async evaluateReadings(batches: readonly DeviceReadings[], range?: ConsumedRange): Promise<void> {
     const involved = new Map<string, RunnableProgram>();
     const inputs: Array<{ batch: DeviceReadings; programs: readonly RunnableProgram[] }> = [];
     for (const batch of batches) {
@@ -57,29 +61,38 @@ export class EvaluationService {
       inputs.push({ batch, programs });
       for (const entry of programs) involved.set(entry.key, entry);
     }
-    if (involved.size === 0) return;
+    if (involved.size === 0) {
+      if (range !== undefined) this.states.remember(range);
+      return;
+    }
     const stopTimer = evaluationBatchSeconds.startTimer({ input: 'reading' });
+    const programs = [...involved.values()];
     await this.mutex.run([...involved.keys()], async () => {
-      const states = await this.states.load([...involved.values()]);
+      const states = await this.states.load(programs, range);
+      const changed = new Set<string>();
       const commands: ProgramCommandInput[] = [];
       const alerts: AlertAction[] = [];
       let count = 0;
-      for (const { batch, programs } of inputs) {
+      for (const { batch, programs: fed } of inputs) {
         for (const reading of batch.readings) {
           const event: ProgramEvent = {
             type: 'reading',
             tenant: batch.tenant,
             device: batch.device,
-            ...reading,
+            metric: reading.metric,
+            time: reading.time,
+            value: reading.value,
           };
-          for (const entry of programs) {
+          for (const entry of fed) {
             count++;
-            this.step(entry, states, event, batch.ingestTs, commands, alerts);
+            this.step(entry, states, changed, event, batch.ingestTs, commands, alerts);
           }
         }
       }
       evaluations.inc({ input: 'reading' }, count);
-      await this.conclude(commands, alerts, states);
+      await this.conclude(commands, alerts, () =>
+        this.states.save(programs, states, changed, range),
+      );
     });
     stopTimer();
   }
@@ -92,12 +105,14 @@ export class EvaluationService {
       programs.map((entry) => entry.key),
       async () => {
         const states = await this.states.load(programs);
+        const changed = new Set<string>();
         const commands: ProgramCommandInput[] = [];
         const alerts: AlertAction[] = [];
+        const tick: ProgramEvent = { type: 'tick', time: now };
         for (const entry of programs)
-          this.step(entry, states, { type: 'tick', time: now }, undefined, commands, alerts);
+          this.step(entry, states, changed, tick, undefined, commands, alerts);
         evaluations.inc({ input: 'tick' }, programs.length);
-        await this.conclude(commands, alerts, states);
+        await this.conclude(commands, alerts, () => this.states.save(programs, states, changed));
       },
     );
     stopTimer();
@@ -112,13 +127,13 @@ export class EvaluationService {
   private async conclude(
     commands: readonly ProgramCommandInput[],
     alerts: readonly AlertAction[],
-    states: ReadonlyMap<string, ProgramState>,
+    saveStates: () => Promise<void>,
   ): Promise<void> {
     const persisted = await this.commands.persistProgramCommands(commands);
     // both settle before the programs' lock is released, so a retry never loads a state mid-save
     const outcomes = await Promise.allSettled([
       this.commands.publishProgramCommands(persisted),
-      this.commands.raiseProgramAlerts(alerts).then(() => this.states.save(states)),
+      this.commands.raiseProgramAlerts(alerts).then(saveStates),
     ]);
     for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
   }
@@ -126,6 +141,7 @@ export class EvaluationService {
   private step(
     entry: RunnableProgram,
     states: Map<string, ProgramState>,
+    changed: Set<string>,
     event: ProgramEvent,
     ingestTs: number | undefined,
     commands: ProgramCommandInput[],
@@ -142,6 +158,7 @@ export class EvaluationService {
       throw error;
     }
     states.set(entry.key, result.state);
+    changed.add(entry.key);
     for (const action of result.actions) {
       if (action.kind === 'command') commands.push({ action, ingestTs });
       else alerts.push(action);

@@ -1,23 +1,66 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { initialState, type Program, type ProgramState } from '@sluice/programs';
+import { initialState, type ProgramState } from '@sluice/programs';
 import { REDIS } from '@sluice/redis';
 import type { Redis } from 'ioredis';
+import type { RunnableProgram } from '../programs/program-catalog';
+
+/** Where a consumed batch sits in its partition: the memory of a partition is valid for one start. */
+export interface ConsumedRange {
+  /** `topic/partition`. */
+  partition: string;
+  /** Offset of the batch's first record. */
+  firstOffset: string;
+  /** Offset after its last record: where the next batch of this partition starts. */
+  nextOffset: string;
+}
+
+interface RememberedState {
+  /** The catalog's program object the state was evaluated with (a catalog reload drops it). */
+  program: RunnableProgram['program'];
+  state: ProgramState;
+}
+
+/** The saved states of a partition's reading-driven programs, valid for the batch at `nextOffset`. */
+interface PartitionMemory {
+  nextOffset: string;
+  states: Map<string, RememberedState>;
+}
 
 /**
  * Each program's evaluator state (durations, hysteresis latches, windows, last commands) as JSON in
  * Redis, so a restarted or another replica continues where the last evaluation left off.
+ *
+ * Redis is the durable copy, written before the offsets that cover it are committed. Reading it
+ * back (and parsing it) for every batch cost more than the evaluation, so the states a partition's
+ * batch saved for its reading-driven programs (see `RunnableProgram.readingDriven`: this consumer
+ * is their only writer) are also kept in memory and used for the batch that continues exactly
+ * where it ended. Any other start — a replay after a failure, or the partition coming back after
+ * another member processed it — drops that partition's memory and reads Redis; so does a catalog
+ * reload (a new version, a re-created program), so the memory never answers for a state that
+ * something else may have written.
  */
 @Injectable()
 export class ProgramStateStore {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  private readonly partitions = new Map<string, PartitionMemory>();
+
+  constructor(@Inject(REDIS) private readonly redis: Pick<Redis, 'mget' | 'mset'>) {}
 
   async load(
-    programs: ReadonlyArray<{ key: string; program: Program }>,
+    programs: readonly RunnableProgram[],
+    range?: ConsumedRange,
   ): Promise<Map<string, ProgramState>> {
     const states = new Map<string, ProgramState>();
     if (programs.length === 0) return states;
-    const values = await this.redis.mget(programs.map(({ key }) => stateKey(key)));
-    programs.forEach(({ key, program }, index) => {
+    const remembered = range && this.continued(range);
+    const missing: RunnableProgram[] = [];
+    for (const entry of programs) {
+      const kept = remembered?.get(entry.key);
+      if (kept !== undefined && kept.program === entry.program) states.set(entry.key, kept.state);
+      else missing.push(entry);
+    }
+    if (missing.length === 0) return states;
+    const values = await this.redis.mget(missing.map(({ key }) => stateKey(key)));
+    missing.forEach(({ key, program }, index) => {
       const value = values[index];
       const stored = value ? (JSON.parse(value) as ProgramState) : undefined;
       // A program deleted and re-created under the same id continues its old state on purpose: its
@@ -27,13 +70,54 @@ export class ProgramStateStore {
     return states;
   }
 
-  async save(states: ReadonlyMap<string, ProgramState>): Promise<void> {
-    if (states.size === 0) return;
-    // one MSET per batch (not a SET per program): the per-command cost dominated at 10k programs.
-    // No TTL: a deleted program's state (a few hundred bytes) keeps a re-created one's keys unique.
-    const args: string[] = [];
-    for (const [key, state] of states) args.push(stateKey(key), JSON.stringify(state));
-    await this.redis.mset(args);
+  /**
+   * Saves the states that changed, in one MSET, then (for a consumed batch) remembers the states
+   * of the batch's reading-driven programs for the partition's next batch.
+   */
+  async save(
+    programs: readonly RunnableProgram[],
+    states: ReadonlyMap<string, ProgramState>,
+    changed: ReadonlySet<string>,
+    range?: ConsumedRange,
+  ): Promise<void> {
+    if (changed.size > 0) {
+      // one MSET per batch (not a SET per program): the per-command cost dominated at 10k programs.
+      // No TTL: a deleted program's state (a few hundred bytes) keeps a re-created one's keys unique.
+      const args: string[] = [];
+      for (const key of changed) {
+        const state = states.get(key);
+        if (state !== undefined) args.push(stateKey(key), JSON.stringify(state));
+      }
+      await this.redis.mset(args);
+    }
+    if (range !== undefined) this.remember(range, programs, states);
+  }
+
+  /** The partition's memory if this batch starts where its last one ended; otherwise it is dropped. */
+  private continued(range: ConsumedRange): Map<string, RememberedState> | undefined {
+    const memory = this.partitions.get(range.partition);
+    if (memory === undefined) return undefined;
+    if (memory.nextOffset === range.firstOffset) return memory.states;
+    this.partitions.delete(range.partition);
+    return undefined;
+  }
+
+  /** Moves the partition's memory past a batch whose states are saved (with or without programs). */
+  remember(
+    range: ConsumedRange,
+    programs: readonly RunnableProgram[] = [],
+    states: ReadonlyMap<string, ProgramState> = new Map(),
+  ): void {
+    const memory = this.partitions.get(range.partition);
+    const kept =
+      memory !== undefined && memory.nextOffset === range.firstOffset ? memory.states : new Map();
+    for (const entry of programs) {
+      const state = states.get(entry.key);
+      if (entry.readingDriven && state !== undefined)
+        kept.set(entry.key, { program: entry.program, state });
+      else kept.delete(entry.key);
+    }
+    this.partitions.set(range.partition, { nextOffset: range.nextOffset, states: kept });
   }
 }
 

@@ -1,17 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import {
-  CleanReadingBatchSchema,
-  decodeRecord,
-  readIngestTs,
-  RecordDecodeError,
-  Topics,
-} from '@sluice/contracts';
+import { parseDeviceKey, readIngestTs, RecordDecodeError, Topics } from '@sluice/contracts';
 import { KafkaConsumerHost } from '@sluice/kafka';
 import { createCounter } from '@sluice/metrics';
 import {
   ACTUATOR_CONTROLLER_CONFIG,
   type ActuatorControllerConfig,
 } from '../actuator-controller.config';
+import { ProgramCatalog } from '../programs/program-catalog';
+import { decodeProgramInput } from './program-input.decoder';
 import { EvaluationService, type DeviceReadings } from './evaluation.service';
 
 const recordsConsumed = createCounter({
@@ -27,7 +23,8 @@ const recordsInvalid = createCounter({
 /**
  * Program evaluation on the clean stream. The topic is keyed by device, so each replica of the
  * consumer group evaluates the devices of its partitions, in order; offsets are committed only
- * after the batch's commands are persisted and published and the states saved.
+ * after the batch's commands are persisted and published and the states saved. The key also says
+ * whose readings a record holds, so records of devices no program reads are not decoded at all.
  */
 @Injectable()
 export class TelemetryCleanEvaluationConsumer implements OnModuleInit {
@@ -36,6 +33,7 @@ export class TelemetryCleanEvaluationConsumer implements OnModuleInit {
   constructor(
     private readonly consumers: KafkaConsumerHost,
     private readonly evaluation: EvaluationService,
+    private readonly catalog: ProgramCatalog,
     @Inject(ACTUATOR_CONTROLLER_CONFIG) private readonly config: ActuatorControllerConfig,
   ) {}
 
@@ -50,12 +48,11 @@ export class TelemetryCleanEvaluationConsumer implements OnModuleInit {
         recordsConsumed.inc(batch.messages.length);
         const inputs: DeviceReadings[] = [];
         for (const message of batch.messages) {
+          const keyed = message.key === null ? undefined : parseDeviceKey(message.key);
+          if (keyed && this.catalog.forDevice(keyed.tenant, keyed.device).length === 0) continue;
           try {
-            const record = decodeRecord(CleanReadingBatchSchema, message.value);
             inputs.push({
-              tenant: record.tenant,
-              device: record.device,
-              readings: record.readings,
+              ...decodeProgramInput(message.value),
               ingestTs: readIngestTs(message.headers),
             });
           } catch (error) {
@@ -68,7 +65,12 @@ export class TelemetryCleanEvaluationConsumer implements OnModuleInit {
             });
           }
         }
-        await this.evaluation.evaluateReadings(inputs);
+        const last = batch.messages[batch.messages.length - 1];
+        await this.evaluation.evaluateReadings(inputs, {
+          partition: `${batch.topic}/${batch.partition}`,
+          firstOffset: batch.messages[0].offset,
+          nextOffset: String(BigInt(last.offset) + 1n),
+        });
       },
     });
   }

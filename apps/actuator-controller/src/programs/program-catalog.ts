@@ -16,6 +16,11 @@ export interface RunnableProgram {
   /** `tenant/id`: the key of its state and of its lock. */
   key: string;
   program: Program;
+  /**
+   * Only readings of its one device change its state (no ticks, no second device), so the consumer
+   * of that device's partition is its state's only writer and may keep the state in memory.
+   */
+  readingDriven: boolean;
 }
 
 const NONE: readonly RunnableProgram[] = [];
@@ -109,7 +114,12 @@ export class ProgramCatalog implements OnApplicationBootstrap, OnApplicationShut
     const byKey = new Map<string, RunnableProgram>();
     const ticking: RunnableProgram[] = [];
     for (const row of rows) {
-      const entry: RunnableProgram = { key: `${row.tenant}/${row.id}`, program: row.definition };
+      const ticks = needsTicks(row.definition);
+      const entry: RunnableProgram = {
+        key: `${row.tenant}/${row.id}`,
+        program: row.definition,
+        readingDriven: !ticks && row.definition.devices.length === 1,
+      };
       byKey.set(entry.key, entry);
       let devices = byDevice.get(row.tenant);
       if (devices === undefined) byDevice.set(row.tenant, (devices = new Map()));
@@ -118,7 +128,7 @@ export class ProgramCatalog implements OnApplicationBootstrap, OnApplicationShut
         if (list) list.push(entry);
         else devices.set(device, [entry]);
       }
-      if (needsTicks(row.definition)) ticking.push(entry);
+      if (ticks) ticking.push(entry);
     }
     this.byDevice = byDevice;
     this.byKey = byKey;
