@@ -1,8 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { initialState, type ProgramState } from '@sluice/programs';
 import { REDIS } from '@sluice/redis';
-import type { Redis } from 'ioredis';
 import type { RunnableProgram } from '../programs/program-catalog';
+
+/** The Redis commands the store uses (narrow, so a unit spec can stand in for Redis). */
+export interface StateRedis {
+  mget(keys: string[]): Promise<Array<string | null>>;
+  mset(args: string[]): Promise<unknown>;
+}
 
 /** Where a consumed batch sits in its partition: the memory of a partition is valid for one start. */
 export interface ConsumedRange {
@@ -43,7 +48,7 @@ interface PartitionMemory {
 export class ProgramStateStore {
   private readonly partitions = new Map<string, PartitionMemory>();
 
-  constructor(@Inject(REDIS) private readonly redis: Pick<Redis, 'mget' | 'mset'>) {}
+  constructor(@Inject(REDIS) private readonly redis: StateRedis) {}
 
   async load(
     programs: readonly RunnableProgram[],
