@@ -44,6 +44,38 @@ interface ActuatorFacts {
 
 const MINUTE_MS = 60_000;
 
+/**
+ * Registers a program's wish for an actuator and reads what the rules need about it, atomically:
+ * KEYS override, wishes, last sent; ARGV program id, wish (JSON), wishes TTL (ms). Returns the
+ * override (or nil), the wishes as a flat field/value list and the last send time (or nil).
+ */
+const STANDING_FACTS_LUA = `
+local override = redis.call('GET', KEYS[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return { override, redis.call('HGETALL', KEYS[2]), redis.call('GET', KEYS[3]) }
+`;
+
+/** Counts a command in the actuator's minute: KEYS counter; ARGV TTL (ms). Returns the count. */
+const COUNT_COMMAND_LUA = `
+local count = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return count
+`;
+
+/** The scripts above as client commands (one EVALSHA each instead of a MULTI of 5 or 2). */
+interface SafetyRedis extends Redis {
+  sluiceStandingFacts(
+    override: string,
+    wishes: string,
+    lastSent: string,
+    programId: string,
+    wish: string,
+    ttlMs: number,
+  ): Promise<[string | null, string[], string | null]>;
+  sluiceCountCommand(counter: string, ttlMs: number): Promise<number>;
+}
+
 function sameWish(
   a: Pick<Wish, 'command' | 'params'>,
   b: Pick<Wish, 'command' | 'params'>,
@@ -69,13 +101,18 @@ function sameWish(
 @Injectable()
 export class SafetyService {
   private readonly metrics = safetyMetrics();
+  private readonly scripts: SafetyRedis;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly repository: SafetyRepository,
     private readonly catalog: ProgramCatalog,
     @Inject(ACTUATOR_CONTROLLER_CONFIG) private readonly config: ActuatorControllerConfig,
-  ) {}
+  ) {
+    redis.defineCommand('sluiceStandingFacts', { numberOfKeys: 3, lua: STANDING_FACTS_LUA });
+    redis.defineCommand('sluiceCountCommand', { numberOfKeys: 1, lua: COUNT_COMMAND_LUA });
+    this.scripts = redis as SafetyRedis;
+  }
 
   /**
    * Verdicts for program commands, in order (later candidates see earlier wishes). Two Redis round
@@ -183,23 +220,17 @@ export class SafetyService {
       command: candidate.command,
       params: { ...candidate.params },
     };
-    const results = await this.redis
-      .multi()
-      .get(overrideKey(tenant, actuator))
-      .hset(wishesKey(tenant, actuator), candidate.programId, JSON.stringify(wish))
-      .pexpire(wishesKey(tenant, actuator), 7 * 24 * 60 * MINUTE_MS)
-      .hgetall(wishesKey(tenant, actuator))
-      .get(lastSentKey(tenant, actuator))
-      .exec();
-    if (!results)
-      throw new Error(`Redis transaction on actuator ${tenant}/${actuator} was aborted`);
-    for (const [error] of results) if (error) throw error;
-    return {
-      wish,
-      override: results[0][1] as string | null,
-      wishes: results[3][1] as Record<string, string>,
-      lastSent: results[4][1] as string | null,
-    };
+    const [override, wishList, lastSent] = await this.scripts.sluiceStandingFacts(
+      overrideKey(tenant, actuator),
+      wishesKey(tenant, actuator),
+      lastSentKey(tenant, actuator),
+      candidate.programId,
+      JSON.stringify(wish),
+      7 * 24 * 60 * MINUTE_MS,
+    );
+    const wishes: Record<string, string> = {};
+    for (let i = 0; i < wishList.length; i += 2) wishes[wishList[i]] = wishList[i + 1];
+    return { wish, override, wishes, lastSent };
   }
 
   /** Kill switch, manual override, priority and dwell; `facts` undefined = the tenant is killed. */
@@ -284,12 +315,7 @@ export class SafetyService {
     now: number,
   ): Promise<boolean> {
     const key = `ac:rate:${target.tenant}:${target.actuator}:${Math.floor(now / MINUTE_MS)}`;
-    const results = await this.redis
-      .multi()
-      .incr(key)
-      .pexpire(key, 2 * MINUTE_MS)
-      .exec();
-    const count = Number(results?.[0]?.[1] ?? 0);
+    const count = await this.scripts.sluiceCountCommand(key, 2 * MINUTE_MS);
     return count <= this.config.SAFETY_MAX_COMMANDS_PER_MINUTE;
   }
 
