@@ -2,7 +2,9 @@
  * `npm run bench -- ingest-http`: what the gateway accepts into Kafka (acks=all) per second over
  * HTTP — InfluxDB line protocol in 5,000-line bodies and JSON batches of 5,000 readings — and the
  * gateway's CPU time per point. Only the gateway and the embedded broker run (end to end to storage
- * is the `pipeline` benchmark). Target: 300k points/s accepted.
+ * is the `pipeline` benchmark). Target: 300k points/s accepted. Also printed: the broker's CPU per
+ * point and the gateway's mean wait for Kafka's acknowledgement per request, which tell whether a
+ * request's time goes to the gateway's work or to the broker.
  *
  * BENCH_POINTS (default 1,000,000 per format), BENCH_CONCURRENCY (4), BENCH_DEVICES (100).
  */
@@ -28,6 +30,22 @@ function cpuSeconds(pid: number | undefined): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Sum and count of the gateway's Kafka produce-duration histogram (from its /metrics). */
+async function produceWait(url: string): Promise<{ seconds: number; count: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (suffix: string) => {
+    const line = text
+      .split('\n')
+      .find(
+        (each) =>
+          each.startsWith(`sluice_gateway_kafka_produce_duration_seconds_${suffix}{`) &&
+          each.includes('outcome="ok"'),
+      );
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+  return { seconds: read('sum'), count: read('count') };
 }
 
 function lineBody(index: number, base: number): string {
@@ -59,10 +77,14 @@ async function measure(
   send: (index: number) => Promise<Response>,
 ): Promise<void> {
   const bodies = Math.ceil(total / PER_BODY);
-  const pid = pipeline.service('ingest-gateway').process.pid;
+  const gateway = pipeline.service('ingest-gateway');
+  const pid = gateway.process.pid;
+  const brokerPid = pipeline.broker?.pid;
   // warm-up: JIT, producer metadata, device registration
   for (let i = 0; i < 4; i += 1) await expectOk(await send(i));
   const cpuBefore = cpuSeconds(pid);
+  const brokerCpuBefore = cpuSeconds(brokerPid);
+  const waitBefore = await produceWait(gateway.url);
   const started = process.hrtime.bigint();
   let next = 4;
   const latencies: number[] = [];
@@ -78,6 +100,10 @@ async function measure(
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = cpuSeconds(pid) - cpuBefore;
+  const brokerCpu = cpuSeconds(brokerPid) - brokerCpuBefore;
+  const waitAfter = await produceWait(gateway.url);
+  const meanProduceMs =
+    ((waitAfter.seconds - waitBefore.seconds) / (waitAfter.count - waitBefore.count)) * 1000;
   const points = bodies * PER_BODY;
   latencies.sort((a, b) => a - b);
   const p = (q: number) =>
@@ -87,7 +113,9 @@ async function measure(
       `${Math.round(points / seconds).toLocaleString('en')} points/s accepted; gateway CPU ` +
       `${cpu.toFixed(2)} s (${((cpu / points) * 1e6).toFixed(2)} µs/point, ` +
       `${Math.round(points / cpu).toLocaleString('en')} points per CPU-second); ` +
-      `request p50 ${p(0.5).toFixed(0)} ms, p99 ${p(0.99).toFixed(0)} ms`,
+      `request p50 ${p(0.5).toFixed(0)} ms, p99 ${p(0.99).toFixed(0)} ms, of which waiting for ` +
+      `Kafka's ack ${meanProduceMs.toFixed(0)} ms on average; broker CPU ` +
+      `${((brokerCpu / points) * 1e6).toFixed(2)} µs/point`,
   );
 }
 
