@@ -44,21 +44,22 @@ function rowsFrom(start: number, count: number, t0: number): ReadingRow[] {
   return rows;
 }
 
-/** The PostgreSQL backends of the pool's connections, to read their CPU time. */
-function trackBackends(pool: Pool): Set<number> {
-  const pids = new Set<number>();
-  pool.on('connect', (client) => {
-    client
-      .query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
-      .then(({ rows }) => pids.add(rows[0].pid))
-      .catch((error: unknown) => console.error('backend pid unknown:', error));
-  });
-  return pids;
+/** The PostgreSQL backends of the pool's connections (all open), to read their CPU time. */
+async function backendsOf(pool: Pool, applicationName: string): Promise<number[]> {
+  const { rows } = await pool.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+    [applicationName],
+  );
+  return rows.map((row) => row.pid);
 }
 
-function backendsCpuSeconds(pids: Set<number>): number {
+/**
+ * CPU seconds the backends used since `before` (their CPU then): a connection the pool closed as
+ * idle meanwhile counts as having used nothing more.
+ */
+function cpuSecondsSince(before: Map<number, number>): number {
   let total = 0;
-  for (const pid of pids) total += processCpuSeconds(pid) ?? 0;
+  for (const [pid, then] of before) total += (processCpuSeconds(pid) ?? then) - then;
   return total;
 }
 
@@ -66,8 +67,8 @@ async function main(): Promise<void> {
   const schema = `bench_raw_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   await runMigrations(url, { schema });
   // Two connections: the raw sink writes RAW_SINK_CONCURRENCY (default 2) partitions at once.
-  const pool = createPgPool({ url, schema, max: 2 });
-  const backends = trackBackends(pool);
+  const applicationName = schema;
+  const pool = createPgPool({ url, schema, max: 2, applicationName });
   const repository = new ReadingsRepository(pool);
   const live = Date.now();
   // Well inside an hour that is over whatever the clocks say: every hour of these rows is dirty.
@@ -87,28 +88,33 @@ async function main(): Promise<void> {
       while (next < TOTAL) {
         const offset = next;
         next += batchSize;
-        inserted += await write(rowsFrom(offset, Math.min(batchSize, TOTAL - offset), t0));
+        const rows = rowsFrom(offset, Math.min(batchSize, TOTAL - offset), t0);
+        const added = await write(rows); // before `+=`: it would read `inserted` before the await
+        inserted += added;
       }
     };
-    const cpuBefore = backendsCpuSeconds(backends);
+    // Both connections open, so every backend the run uses is known before it starts.
+    const clients = await Promise.all([pool.connect(), pool.connect()]);
+    for (const client of clients) client.release();
+    const cpuBefore = new Map<number, number>();
+    for (const pid of await backendsOf(pool, applicationName)) {
+      cpuBefore.set(pid, processCpuSeconds(pid) ?? 0);
+    }
     const started = performance.now();
     await Promise.all(Array.from({ length: writers }, writer));
     const seconds = (performance.now() - started) / 1000;
-    const cpuMicrosPerRow = ((backendsCpuSeconds(backends) - cpuBefore) / TOTAL) * 1e6;
+    const cpuMicrosPerRow = (cpuSecondsSince(cpuBefore) / TOTAL) * 1e6;
+    const rowsPerSecond = Math.round(TOTAL / seconds).toLocaleString('en');
     console.log(
-      `${label.padEnd(34)} batch ${String(batchSize).padStart(6)}: ${Math.round(TOTAL / seconds)
-        .toLocaleString('en')
-        .padStart(
-          9,
-        )} rows/s, PostgreSQL ${cpuMicrosPerRow.toFixed(1).padStart(5)} µs CPU/row (${inserted} new)`,
+      `${label.padEnd(32)} batch ${String(batchSize).padStart(6)}: ` +
+        `${rowsPerSecond.padStart(9)} rows/s, ` +
+        `PostgreSQL ${cpuMicrosPerRow.toFixed(1).padStart(5)} µs CPU/row (${inserted} new)`,
     );
   };
 
   const unnest: Write = (rows) => repository.insertBatch(rows);
   const copy: Write = (rows) => insertWithCopy(pool, rows);
   try {
-    // Connect both backends before the first measurement so their start-up is not counted.
-    await Promise.all([pool.query('SELECT 1'), pool.query('SELECT 1')]);
     for (const batchSize of BATCH_SIZES) {
       for (const [name, write] of [
         ['unnest INSERT', unnest],
@@ -116,7 +122,7 @@ async function main(): Promise<void> {
       ] as const) {
         await pool.query('TRUNCATE readings, dirty_buckets');
         await measure(`${name}, live`, write, batchSize, live);
-        await measure(`${name}, replayed (all duplicates)`, write, batchSize, live);
+        await measure(`${name}, replayed`, write, batchSize, live);
       }
       await pool.query('TRUNCATE readings, dirty_buckets');
       await measure('unnest INSERT, live, 2 writers', unnest, batchSize, live, 2);
