@@ -47,13 +47,14 @@ export {
 } from './program.evaluator';
 export {
   initialState,
+  differsOnlyInLatestReadings,
   ProgramStateError,
   type ProgramState,
   type IssuedCommand,
   type CommandName,
   type CommandParams,
 } from './program-state';
-export { ProgramCompileError, needsTicks } from './program.compiler';
+export { ProgramCompileError, needsTicks, decidesOnLatestReadingOnly } from './program.compiler';
 export { dryRun, type DryRunOptions, type DryRunStep, type StoredReading } from './dry-run';
 export { parseDuration, formatDuration } from './duration.parser';
 export {

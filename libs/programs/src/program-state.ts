@@ -77,3 +77,59 @@ export class ProgramStateError extends Error {
     super(`state of program "${stateProgramId}" cannot be used to evaluate program "${programId}"`);
   }
 }
+
+/**
+ * Whether two states of a program differ at most in what the next reading of a series replaces:
+ * the series' latest value and time, and the evaluation time. Everything else — first-seen times,
+ * windows, `for` holds, latches, issued commands, active leaves, alert counts — is the same.
+ */
+export function differsOnlyInLatestReadings(a: ProgramState, b: ProgramState): boolean {
+  return (
+    a.program.id === b.program.id &&
+    a.program.version === b.program.version &&
+    sameSeriesHistory(a.series, b.series) &&
+    sameEntries(a.holds, b.holds, (x, y) => x === y) &&
+    sameEntries(a.latches, b.latches, (x, y) => x.on === y.on && x.since === y.since) &&
+    sameEntries(a.issued, b.issued, sameIssued) &&
+    sameEntries(a.active, b.active, (x, y) => x === y) &&
+    sameEntries(a.alerts, b.alerts, (x, y) => x === y)
+  );
+}
+
+function sameEntries<V>(
+  a: Readonly<Record<string, V>>,
+  b: Readonly<Record<string, V>>,
+  same: (x: V, y: V) => boolean,
+): boolean {
+  if (a === b) return true;
+  for (const key in a) if (!(key in b) || !same(a[key], b[key])) return false;
+  for (const key in b) if (!(key in a)) return false;
+  return true;
+}
+
+function sameIssued(a: IssuedCommand, b: IssuedCommand): boolean {
+  return (
+    a === b ||
+    (a.command === b.command &&
+      a.time === b.time &&
+      a.seq === b.seq &&
+      a.released === b.released &&
+      sameEntries(a.params, b.params, (x, y) => x === y))
+  );
+}
+
+function sameSeriesHistory(a: ProgramState['series'], b: ProgramState['series']): boolean {
+  return sameEntries(a, b, (x, y) =>
+    sameEntries(
+      x,
+      y,
+      (s, t) => s.first === t.first && sameNumbers(s.wt, t.wt) && sameNumbers(s.wv, t.wv),
+    ),
+  );
+}
+
+function sameNumbers(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  return a.every((value, index) => value === b[index]);
+}

@@ -408,3 +408,19 @@ export function needsTicks(program: Program): boolean {
     )
   );
 }
+
+/**
+ * Whether each reading replaces everything the program's next decision reads: it needs no ticks
+ * and reads only the latest value of one series (one device and metric, no window). For such a
+ * program, states that differ only in that latest value and time (`differsOnlyInLatestReadings`)
+ * decide the same on the next reading that is newer than both.
+ */
+export function decidesOnLatestReadingOnly(program: Program): boolean {
+  if (needsTicks(program)) return false;
+  const { series } = compileProgram(program);
+  if (series.size !== 1) return false;
+  const [metrics] = series.values();
+  if (metrics.size !== 1) return false;
+  const [windowMs] = metrics.values();
+  return windowMs === 0;
+}
