@@ -69,6 +69,7 @@ export class EvaluationService {
     const programs = [...involved.values()];
     await this.mutex.run([...involved.keys()], async () => {
       const states = await this.states.load(programs, range);
+      const loaded = new Map(states);
       const changed = new Set<string>();
       const commands: ProgramCommandInput[] = [];
       const alerts: AlertAction[] = [];
@@ -91,7 +92,7 @@ export class EvaluationService {
       }
       evaluations.inc({ input: 'reading' }, count);
       await this.conclude(commands, alerts, () =>
-        this.states.save(programs, states, changed, range),
+        this.states.save(programs, states, changed, loaded, range),
       );
     });
     stopTimer();
@@ -105,6 +106,7 @@ export class EvaluationService {
       programs.map((entry) => entry.key),
       async () => {
         const states = await this.states.load(programs);
+        const loaded = new Map(states);
         const changed = new Set<string>();
         const commands: ProgramCommandInput[] = [];
         const alerts: AlertAction[] = [];
@@ -112,7 +114,9 @@ export class EvaluationService {
         for (const entry of programs)
           this.step(entry, states, changed, tick, undefined, commands, alerts);
         evaluations.inc({ input: 'tick' }, programs.length);
-        await this.conclude(commands, alerts, () => this.states.save(programs, states, changed));
+        await this.conclude(commands, alerts, () =>
+          this.states.save(programs, states, changed, loaded),
+        );
       },
     );
     stopTimer();

@@ -43,7 +43,12 @@ function thermostat(id: string, version = 1): Program {
 }
 
 function runnable(program: Program, readingDriven = true): RunnableProgram {
-  return { key: `acme/${program.id}`, program, readingDriven };
+  return {
+    key: `acme/${program.id}`,
+    program,
+    readingDriven,
+    decidesOnLatestReading: readingDriven,
+  };
 }
 
 function range(firstOffset: number, nextOffset: number): ConsumedRange {
@@ -54,7 +59,12 @@ function range(firstOffset: number, nextOffset: number): ConsumedRange {
   };
 }
 
-function afterReading(entry: RunnableProgram, state: ProgramState, value: number): ProgramState {
+function afterReading(
+  entry: RunnableProgram,
+  state: ProgramState,
+  value: number,
+  at = 0,
+): ProgramState {
   return evaluate(
     entry.program,
     state,
@@ -63,7 +73,7 @@ function afterReading(entry: RunnableProgram, state: ProgramState, value: number
       tenant: 'acme',
       device: entry.program.devices[0],
       metric: 'temperature',
-      time: 1_700_000_000_000 + value,
+      time: 1_700_000_000_000 + at,
       value,
     },
     { trace: false },
@@ -78,11 +88,12 @@ async function runBatch(
   value: number,
 ): Promise<Map<string, ProgramState>> {
   const states = await store.load(programs, batch);
+  const loaded = new Map(states);
   for (const entry of programs) {
     const state = states.get(entry.key);
-    if (state) states.set(entry.key, afterReading(entry, state, value));
+    if (state) states.set(entry.key, afterReading(entry, state, value, Number(batch.firstOffset)));
   }
-  await store.save(programs, states, new Set(states.keys()), batch);
+  await store.save(programs, states, new Set(states.keys()), loaded, batch);
   return states;
 }
 
@@ -154,8 +165,25 @@ describe('program state store', () => {
     const changed = afterReading(programs[0], states.get('acme/a') as ProgramState, 21);
     states.set('acme/a', changed);
     redis.values.delete('ac:state:acme/b');
-    await store.save(programs, states, new Set(['acme/a']), range(15, 20));
+    await store.save(programs, states, new Set(['acme/a']), new Map(), range(15, 20));
     expect(JSON.parse(redis.values.get('ac:state:acme/a') ?? 'null')).toEqual(changed);
     expect(redis.values.has('ac:state:acme/b')).toBe(false);
+  });
+
+  it('does not write a state that moved only in the latest value, and writes the next decision', async () => {
+    const redis = new FakeRedis();
+    const store = new ProgramStateStore(redis);
+    const programs = [runnable(thermostat('a'))];
+    const hot = await runBatch(store, programs, range(0, 10), 27);
+    const stored = redis.values.get('ac:state:acme/a');
+    expect(JSON.parse(stored ?? 'null')).toEqual(hot.get('acme/a'));
+    // 25 and 24 keep the fan on (it switches off below 22): only the latest value moves
+    await runBatch(store, programs, range(10, 20), 25);
+    const calm = await runBatch(store, programs, range(20, 30), 24);
+    expect(redis.values.get('ac:state:acme/a')).toBe(stored);
+    // memory continues from the latest value all the same
+    expect((await store.load(programs, range(30, 40))).get('acme/a')).toBe(calm.get('acme/a'));
+    const cold = await runBatch(store, programs, range(30, 40), 21);
+    expect(JSON.parse(redis.values.get('ac:state:acme/a') ?? 'null')).toEqual(cold.get('acme/a'));
   });
 });

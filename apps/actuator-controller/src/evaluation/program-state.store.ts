@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { initialState, type ProgramState } from '@sluice/programs';
+import { differsOnlyInLatestReadings, initialState, type ProgramState } from '@sluice/programs';
 import { REDIS } from '@sluice/redis';
 import type { RunnableProgram } from '../programs/program-catalog';
 
@@ -77,24 +77,35 @@ export class ProgramStateStore {
 
   /**
    * Saves the states that changed, in one MSET, then (for a consumed batch) remembers the states
-   * of the batch's reading-driven programs for the partition's next batch.
+   * of the batch's reading-driven programs for the partition's next batch. A state that moved only
+   * in the latest value of a program that decides on the latest reading alone is not written: the
+   * stored one decides the same on the next newer reading (`decidesOnLatestReadingOnly`), and most
+   * readings of a thermostat change nothing else. Only after a restart or rebalance, a reading older
+   * than the unsaved latest one but newer than the stored one is taken as the latest.
    */
   async save(
     programs: readonly RunnableProgram[],
     states: ReadonlyMap<string, ProgramState>,
     changed: ReadonlySet<string>,
+    loaded: ReadonlyMap<string, ProgramState>,
     range?: ConsumedRange,
   ): Promise<void> {
-    if (changed.size > 0) {
-      // one MSET per batch (not a SET per program): the per-command cost dominated at 10k programs.
-      // No TTL: a deleted program's state (a few hundred bytes) keeps a re-created one's keys unique.
-      const args: string[] = [];
-      for (const key of changed) {
-        const state = states.get(key);
-        if (state !== undefined) args.push(stateKey(key), JSON.stringify(state));
-      }
-      await this.redis.mset(args);
+    // No TTL: a deleted program's state (a few hundred bytes) keeps a re-created one's keys unique.
+    const args: string[] = [];
+    for (const entry of programs) {
+      const state = states.get(entry.key);
+      if (state === undefined || !changed.has(entry.key)) continue;
+      const before = loaded.get(entry.key);
+      if (
+        entry.decidesOnLatestReading &&
+        before !== undefined &&
+        differsOnlyInLatestReadings(before, state)
+      )
+        continue;
+      args.push(stateKey(entry.key), JSON.stringify(state));
     }
+    // one MSET per batch (not a SET per program): the per-command cost dominated at 10k programs
+    if (args.length > 0) await this.redis.mset(args);
     if (range !== undefined) this.remember(range, programs, states);
   }
 

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { needsTicks, type Program } from '@sluice/programs';
+import { decidesOnLatestReadingOnly, needsTicks, type Program } from '@sluice/programs';
 import {
   ACTUATOR_CONTROLLER_CONFIG,
   type ActuatorControllerConfig,
@@ -21,6 +21,11 @@ export interface RunnableProgram {
    * of that device's partition is its state's only writer and may keep the state in memory.
    */
   readingDriven: boolean;
+  /**
+   * Each reading replaces all its next decision reads (`decidesOnLatestReadingOnly`): a state that
+   * moved only in the latest value need not be saved.
+   */
+  decidesOnLatestReading: boolean;
 }
 
 const NONE: readonly RunnableProgram[] = [];
@@ -119,6 +124,7 @@ export class ProgramCatalog implements OnApplicationBootstrap, OnApplicationShut
         key: `${row.tenant}/${row.id}`,
         program: row.definition,
         readingDriven: !ticks && row.definition.devices.length === 1,
+        decidesOnLatestReading: decidesOnLatestReadingOnly(row.definition),
       };
       byKey.set(entry.key, entry);
       let devices = byDevice.get(row.tenant);
