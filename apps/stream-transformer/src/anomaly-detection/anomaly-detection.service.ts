@@ -115,25 +115,29 @@ export class AnomalyDetectionService {
     }
     const series = new Map<string, Series>();
     for (const batch of batches) {
+      // a batch's readings mostly come in runs of one metric: the key is built once per run
+      let entry: Series | undefined;
       for (const reading of batch.readings) {
-        const key = `anomaly:${batch.tenant}/${batch.device}/${reading.metric}`;
-        let entry = series.get(key);
-        if (entry === undefined) {
-          const settings = resolveDetectors(this.options.rules, {
-            tenant: batch.tenant,
-            metric: reading.metric,
-            deviceTags: batch.deviceTags,
-          });
-          entry = {
-            key,
-            tenant: batch.tenant,
-            device: batch.device,
-            metric: reading.metric,
-            settings,
-            readings: [],
-            batch,
-          };
-          series.set(key, entry);
+        if (entry === undefined || entry.metric !== reading.metric) {
+          const key = `anomaly:${batch.tenant}/${batch.device}/${reading.metric}`;
+          entry = series.get(key);
+          if (entry === undefined) {
+            const settings = resolveDetectors(this.options.rules, {
+              tenant: batch.tenant,
+              metric: reading.metric,
+              deviceTags: batch.deviceTags,
+            });
+            entry = {
+              key,
+              tenant: batch.tenant,
+              device: batch.device,
+              metric: reading.metric,
+              settings,
+              readings: [],
+              batch,
+            };
+            series.set(key, entry);
+          }
         }
         entry.readings.push(reading);
       }
@@ -167,8 +171,8 @@ export class AnomalyDetectionService {
     const updates: Array<[string, SeriesDetectorState]> = [];
     active.forEach((entry, index) => {
       const initial = initials[index] ?? {};
-      // detectors need time order; the batch order is arrival order
-      const ordered = [...entry.readings].sort((a, b) => a.time - b.time);
+      // detectors need time order; the batch order is arrival order (the array is this call's own)
+      const ordered = entry.readings.sort((a, b) => a.time - b.time);
       const result = runReadingDetectors(entry.settings, initial, ordered);
       ordered.forEach((reading, i) => {
         if (result.anomalous[i]) {

@@ -58,7 +58,6 @@ const LenientReadingSchema = RawReadingSchema.extend({
 const INGEST_SOURCES: ReadonlySet<unknown> = new Set(IngestSourceSchema.options);
 
 type Envelope = z.infer<typeof EnvelopeSchema>;
-type LenientReading = z.infer<typeof LenientReadingSchema>;
 
 /**
  * The envelope as `EnvelopeSchema` would return it, without zod, when it is plainly valid (what
@@ -80,21 +79,29 @@ function quickEnvelope(parsed: unknown): Envelope | undefined {
   return undefined;
 }
 
-/** `LenientReadingSchema`'s result for a plainly valid reading with an epoch-ms time; else undefined. */
-function quickReading(raw: unknown): LenientReading | undefined {
-  if (!isPlainObject(raw)) return undefined;
+/** A reading `LenientReadingSchema` accepts as it is, except that its time may be fractional. */
+interface PlainReading {
+  metric: string;
+  time: number;
+  value: number;
+  unit?: string;
+}
+
+/**
+ * True for a plainly valid reading with an epoch-ms time (what the gateway produces); the rest go
+ * through `LenientReadingSchema` for the verdict. Checked in place: no copy per reading.
+ */
+function isPlainReading(raw: unknown): raw is PlainReading {
+  if (!isPlainObject(raw)) return false;
   const { metric, time, value, unit, tags } = raw;
-  if (
+  return (
     quickCheck.metricName(metric) &&
     quickCheck.finiteNumber(time) &&
     time >= 0 &&
     quickCheck.finiteNumber(value) &&
     (unit === undefined || quickCheck.unit(unit)) &&
     (tags === undefined || quickCheck.tags(tags))
-  ) {
-    return { metric, time: Math.floor(time), value, unit, tags };
-  }
-  return undefined;
+  );
 }
 
 /** Below this an epoch-ms time is before 1973 but a plausible "now" in seconds. */
@@ -149,69 +156,128 @@ export function transformRawRecord(
   }
 
   const { tenant, device, source: ingestSource, receivedAt } = envelope;
+  const bounds: ReadingBounds = {
+    earliest: receivedAt - window.maxPastMs,
+    latest: receivedAt + window.maxFutureMs,
+    window,
+    receivedAt,
+  };
   const rejections: DlqRecord[] = [];
   const readings: CleanReading[] = [];
-  const seen = new Set<string>();
+  const kept = new KeptReadingTimes();
   let duplicatesDropped = 0;
-  const earliest = receivedAt - window.maxPastMs;
-  const latest = receivedAt + window.maxFutureMs;
-
-  envelope.readings.forEach((raw, index) => {
-    // A refused reading's DLQ payload is itself a valid raw batch of one: fix and re-publish.
-    const original = (): string =>
-      JSON.stringify({ tenant, device, source: ingestSource, receivedAt, readings: [raw] });
-    const at = `readings[${index}]`;
-
-    let reading = quickReading(raw);
-    if (reading === undefined) {
-      const result = LenientReadingSchema.safeParse(raw);
-      if (!result.success) {
-        const issues = formatIssues(result.error, at);
-        const onValue = result.error.issues.some((issue) => issue.path[0] === 'value');
-        const detail = issues
-          .map((issue) => `${issue.path}: ${issue.message}${receivedSuffix(raw, issue.path, at)}`)
-          .join('; ');
-        rejections.push(reject(onValue ? 'invalid_value' : 'invalid_schema', detail, original()));
-        return;
-      }
-      reading = result.data;
+  const rawReadings = envelope.readings;
+  for (let index = 0; index < rawReadings.length; index += 1) {
+    const raw = rawReadings[index];
+    const checked = cleanReading(raw, index, bounds);
+    if (checked instanceof ReadingRefusal) {
+      // A refused reading's DLQ payload is itself a valid raw batch of one: fix and re-publish.
+      const original = JSON.stringify({
+        tenant,
+        device,
+        source: ingestSource,
+        receivedAt,
+        readings: [raw],
+      });
+      rejections.push(reject(checked.reason, checked.detail, original));
+      continue;
     }
-
-    if (reading.time < earliest || reading.time > latest) {
-      const hint =
-        reading.time < EPOCH_SECONDS_LIMIT ? ' (looks like epoch seconds, expected ms)' : '';
-      const detail =
-        `${at}.time: ${reading.time} is outside [${earliest}, ${latest}] ` +
-        `(receivedAt ${receivedAt} - ${window.maxPastMs} ms .. + ${window.maxFutureMs} ms)${hint}`;
-      rejections.push(reject('timestamp_out_of_range', detail, original()));
-      return;
-    }
-
-    const unit = normaliseUnit(reading.value, reading.unit);
-    if (!unit.ok) {
-      const field = unit.reason === 'unknown_unit' ? 'unit' : 'value';
-      rejections.push(reject(unit.reason, `${at}.${field}: ${unit.detail}`, original()));
-      return;
-    }
-
-    const identity = `${reading.metric}\u0000${reading.time}`;
-    if (seen.has(identity)) {
+    if (!kept.add(checked.metric, checked.time)) {
       duplicatesDropped += 1;
-      return;
+      continue;
     }
-    seen.add(identity);
-    readings.push(
-      unit.unit === undefined
-        ? { metric: reading.metric, time: reading.time, value: unit.value }
-        : { metric: reading.metric, time: reading.time, value: unit.value, unit: unit.unit },
-    );
-  });
+    readings.push(checked);
+  }
 
   return {
     accepted: readings.length > 0 ? { tenant, device, receivedAt, readings } : undefined,
     rejections,
     duplicatesDropped,
   };
+}
+
+/**
+ * The (metric, time) pairs kept so far from one record, as a set of times per metric: a string key
+ * per reading cost about as much as decoding the record (an epoch-ms number formats slowly).
+ */
+class KeptReadingTimes {
+  private readonly timesByMetric = new Map<string, Set<number>>();
+
+  /** Adds the pair; false when it was already there. */
+  add(metric: string, time: number): boolean {
+    const times = this.timesByMetric.get(metric);
+    if (times === undefined) {
+      this.timesByMetric.set(metric, new Set([time]));
+      return true;
+    }
+    if (times.has(time)) return false;
+    times.add(time);
+    return true;
+  }
+}
+
+/** Why one reading is refused; `detail` names `readings[i].field`. */
+class ReadingRefusal {
+  constructor(
+    readonly reason: DlqReason,
+    readonly detail: string,
+  ) {}
+}
+
+interface ReadingBounds {
+  earliest: number;
+  latest: number;
+  window: TimestampWindow;
+  receivedAt: number;
+}
+
+/** The clean form of one raw reading (time floored to integer ms, canonical unit), or its refusal. */
+function cleanReading(
+  raw: unknown,
+  index: number,
+  bounds: ReadingBounds,
+): CleanReading | ReadingRefusal {
+  let reading: PlainReading;
+  if (isPlainReading(raw)) {
+    reading = raw;
+  } else {
+    const at = `readings[${index}]`;
+    const result = LenientReadingSchema.safeParse(raw);
+    if (!result.success) {
+      const issues = formatIssues(result.error, at);
+      const onValue = result.error.issues.some((issue) => issue.path[0] === 'value');
+      const detail = issues
+        .map((issue) => `${issue.path}: ${issue.message}${receivedSuffix(raw, issue.path, at)}`)
+        .join('; ');
+      return new ReadingRefusal(onValue ? 'invalid_value' : 'invalid_schema', detail);
+    }
+    reading = result.data;
+  }
+
+  const { metric, value, unit } = reading;
+  const time = Math.floor(reading.time);
+  const { earliest, latest, window, receivedAt } = bounds;
+  if (time < earliest || time > latest) {
+    const hint = time < EPOCH_SECONDS_LIMIT ? ' (looks like epoch seconds, expected ms)' : '';
+    return new ReadingRefusal(
+      'timestamp_out_of_range',
+      `readings[${index}].time: ${time} is outside [${earliest}, ${latest}] ` +
+        `(receivedAt ${receivedAt} - ${window.maxPastMs} ms .. + ${window.maxFutureMs} ms)${hint}`,
+    );
+  }
+
+  if (unit === undefined) return { metric, time, value };
+  const normalised = normaliseUnit(value, unit);
+  if (!normalised.ok) {
+    const field = normalised.reason === 'unknown_unit' ? 'unit' : 'value';
+    return new ReadingRefusal(
+      normalised.reason,
+      `readings[${index}].${field}: ${normalised.detail}`,
+    );
+  }
+  return normalised.unit === undefined
+    ? { metric, time, value: normalised.value }
+    : { metric, time, value: normalised.value, unit: normalised.unit };
 }
 
 /** ` (got "hot")` for the offending field, so a DLQ detail shows the value and not only the rule. */

@@ -6,6 +6,7 @@ import {
   readIngestTs,
   RecordHeaders,
   type CleanReadingBatch,
+  type DlqReason,
   type DlqRecord,
 } from '@sluice/contracts';
 import {
@@ -22,6 +23,7 @@ import type {
 import type { DeviceTagsCache } from '../enrichment/device-tags.cache';
 import {
   transformRawRecord,
+  type AcceptedReadings,
   type RawRecordOutcome,
   type TimestampWindow,
 } from './raw-record.transformer';
@@ -62,11 +64,12 @@ export class TelemetryTransformService {
       ),
     }));
 
-    const tagsByDevice = await this.tags.lookup(
-      results.flatMap(({ outcome }) => (outcome.accepted ? [outcome.accepted] : [])),
-    );
+    const acceptedDevices: AcceptedReadings[] = [];
+    for (const { outcome } of results) if (outcome.accepted) acceptedDevices.push(outcome.accepted);
+    const tagsByDevice = await this.tags.lookup(acceptedDevices);
 
-    const clean: Array<{ value: CleanReadingBatch; record: Omit<OutgoingRecord, 'value'> }> = [];
+    const clean: Array<{ value: CleanReadingBatch; key: string; headers: Record<string, string> }> =
+      [];
     const dlq: OutgoingRecord[] = [];
     const ingestTimes: number[] = [];
     let unknownDevices = 0;
@@ -89,21 +92,29 @@ export class TelemetryTransformService {
       ingestTimes.push(ingestTs);
       clean.push({
         value,
-        record: { key: message.key ?? key, headers: forwardedHeaders(message, ingestTs) },
+        key: message.key ?? key,
+        headers: forwardedHeaders(message, ingestTs),
       });
     }
 
     // detection flags readings before they are encoded; its state is saved once Kafka has the records
-    const ingestTsOf = new Map(clean.map(({ value }, i) => [value, ingestTimes[i]]));
+    let ingestTsOf: Map<CleanReadingBatch, number> | undefined; // only alerts need it: built on demand
     const inspection = await this.anomalies?.inspect(
       clean.map(({ value }) => value),
-      (value) => ingestTsOf.get(value) ?? now,
+      (value) => {
+        ingestTsOf ??= new Map(clean.map((entry, i) => [entry.value, ingestTimes[i]]));
+        return ingestTsOf.get(value) ?? now;
+      },
       consumedRange(batch),
     );
     await this.producer.sendBatch([
       {
         topic: this.topics.clean,
-        records: clean.map(({ value, record }) => ({ ...record, value: encodeRecord(value) })),
+        records: clean.map(({ value, key, headers }) => ({
+          key,
+          headers,
+          value: encodeRecord(value),
+        })),
       },
       { topic: this.topics.dlq, records: dlq },
       ...(inspection ? [{ topic: inspection.alertsTopic, records: inspection.alerts }] : []),
@@ -122,15 +133,27 @@ export class TelemetryTransformService {
     stopTimer();
   }
 
+  /** Counted per batch: a labelled counter increment per record was a visible share of the CPU. */
   private record(outcomes: RawRecordOutcome[], unknownDevices: number): void {
+    let cleanRecords = 0;
+    let readings = 0;
+    let duplicates = 0;
+    const rejectedByReason = new Map<DlqReason, number>();
     for (const outcome of outcomes) {
-      this.metrics.recordsProcessed.inc({ outcome: outcome.accepted ? 'clean' : 'rejected' });
-      if (outcome.accepted) this.metrics.readingsProcessed.inc(outcome.accepted.readings.length);
-      for (const rejection of outcome.rejections)
-        this.metrics.rejected.inc({ reason: rejection.reason });
-      if (outcome.duplicatesDropped > 0)
-        this.metrics.duplicatesDropped.inc(outcome.duplicatesDropped);
+      if (outcome.accepted) {
+        cleanRecords += 1;
+        readings += outcome.accepted.readings.length;
+      }
+      for (const { reason } of outcome.rejections)
+        rejectedByReason.set(reason, (rejectedByReason.get(reason) ?? 0) + 1);
+      duplicates += outcome.duplicatesDropped;
     }
+    if (cleanRecords > 0) this.metrics.recordsProcessed.inc({ outcome: 'clean' }, cleanRecords);
+    if (outcomes.length > cleanRecords)
+      this.metrics.recordsProcessed.inc({ outcome: 'rejected' }, outcomes.length - cleanRecords);
+    if (readings > 0) this.metrics.readingsProcessed.inc(readings);
+    for (const [reason, count] of rejectedByReason) this.metrics.rejected.inc({ reason }, count);
+    if (duplicates > 0) this.metrics.duplicatesDropped.inc(duplicates);
     if (unknownDevices > 0) this.metrics.unknownDevices.inc(unknownDevices);
   }
 }
