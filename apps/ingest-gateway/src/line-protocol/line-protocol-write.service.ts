@@ -1,17 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import type { RawReading } from '@sluice/contracts';
 import {
   BodyLimitError,
   LineProtocolParser,
-  type ParsedPoint,
   type ParseError,
   type Precision,
 } from '@sluice/ingest-parsers';
 import type { Principal } from '../auth/api-key';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { ingestRequestsRejected, readingsRejected } from '../readings-ingest/ingest.metrics';
-import { ReadingsPublisher } from '../readings-ingest/readings.publisher';
+import { ReadingsPublisher, type DeviceReadings } from '../readings-ingest/readings.publisher';
 import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { InfluxError } from './influx-error';
 
@@ -22,6 +22,18 @@ export interface LineProtocolWrite {
   contentEncoding: string | undefined;
   precision: Precision;
   traceparent: string;
+}
+
+/**
+ * A body's good readings per device (in line order), the line each device first appears on (for
+ * error details), and the bad lines.
+ */
+interface ParsedBody {
+  devices: DeviceReadings[];
+  firstLines: Map<string, number>;
+  errors: ParseError[];
+  errorCount: number;
+  readingCount: number;
 }
 
 export interface LineProtocolWriteResult {
@@ -66,29 +78,18 @@ export class LineProtocolWriteService {
         readingsRejected.inc({ reason: 'rate_limited' }, readings);
         throw error;
       }
-      await this.publisher.publish(request.principal, parsed.points, {
+      await this.publisher.publish(request.principal, parsed.devices, {
         source: 'line-protocol',
         traceparent: request.traceparent,
         receivedAt,
-        devicePath: (device) => {
-          const point = parsed.points.find((candidate) => candidate.device === device);
-          return `line ${point?.line ?? '?'}`;
-        },
+        devicePath: (device) => `line ${parsed.firstLines.get(device) ?? '?'}`,
       });
     }
     if (parsed.errorCount > 0) readingsRejected.inc({ reason: 'invalid_line' }, parsed.errorCount);
     return { accepted: readings, errorCount: parsed.errorCount, errors: parsed.errors };
   }
 
-  private async parse(
-    request: LineProtocolWrite,
-    receivedAt: number,
-  ): Promise<{
-    points: ParsedPoint[];
-    errors: ParseError[];
-    errorCount: number;
-    readingCount: number;
-  }> {
+  private async parse(request: LineProtocolWrite, receivedAt: number): Promise<ParsedBody> {
     const encoding = (request.contentEncoding ?? 'identity').trim().toLowerCase();
     if (encoding !== 'identity' && encoding !== 'gzip') {
       ingestRequestsRejected.inc({ reason: 'unsupported_encoding' });
@@ -106,12 +107,23 @@ export class LineProtocolWriteService {
       precision: request.precision,
       defaultTime: receivedAt,
     });
-    const points: ParsedPoint[] = [];
+    // Grouped as they are parsed: the per-line point objects then die young instead of surviving
+    // (and being copied by every scavenge) until the whole body is in Kafka.
+    const readingsByDevice = new Map<string, RawReading[]>();
+    const firstLines = new Map<string, number>();
     const errors: ParseError[] = [];
     let errorCount = 0;
     let readingCount = 0;
     const take = (result: ReturnType<typeof stream.write>) => {
-      for (const point of result.points) points.push(point);
+      for (const point of result.points) {
+        const readings = readingsByDevice.get(point.device);
+        if (readings === undefined) {
+          readingsByDevice.set(point.device, point.readings); // a fresh array per point: ours to extend
+          firstLines.set(point.device, point.line);
+        } else {
+          for (const reading of point.readings) readings.push(reading);
+        }
+      }
       for (const error of result.errors) if (errors.length < 100) errors.push(error);
       errorCount += result.errorCount;
       readingCount += result.readingCount;
@@ -139,7 +151,9 @@ export class LineProtocolWriteService {
       }
       throw error;
     }
-    return { points, errors, errorCount, readingCount };
+    const devices: DeviceReadings[] = [];
+    for (const [device, readings] of readingsByDevice) devices.push({ device, readings });
+    return { devices, firstLines, errors, errorCount, readingCount };
   }
 }
 
