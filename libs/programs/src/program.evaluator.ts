@@ -254,6 +254,8 @@ export interface DesiredCommand {
 }
 
 function sameParams(a: CommandParams, b: CommandParams): boolean {
+  // a command issued from a leaf keeps the leaf's params object until the state goes through JSON
+  if (a === b) return true;
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
@@ -403,8 +405,9 @@ export function evaluate(
     if (since !== undefined && active[leaf.path] === undefined) active[leaf.path] = since;
   }
   for (const actuator in issued) {
+    if (decided.has(actuator) || uncertainActuators.has(actuator)) continue;
     const last = issued[actuator];
-    if (decided.has(actuator) || uncertainActuators.has(actuator) || last.released) continue;
+    if (last.released) continue;
     issue(actuator, { ...last, released: true });
     traceDecisions.push({ path: '', target: actuator, outcome: 'released' });
   }
@@ -421,6 +424,7 @@ export function evaluate(
               : describe(c.index, ctx),
         }));
 
+  let desired: Record<string, DesiredCommand> | undefined;
   return {
     state: {
       format: 1,
@@ -434,7 +438,11 @@ export function evaluate(
       alerts,
     },
     actions,
-    desired: Object.fromEntries(decided),
+    // built on first read: a record keyed by actuator ids takes a new object shape per program, and
+    // the controller's stream evaluation never reads it
+    get desired() {
+      return (desired ??= Object.fromEntries(decided));
+    },
     trace: { time: now, input: input.type, conditions, decisions: traceDecisions },
   };
 }
