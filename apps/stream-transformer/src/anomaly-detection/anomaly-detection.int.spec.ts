@@ -201,4 +201,28 @@ describe('anomaly detection with detector state in Redis', () => {
     const untagged = await service.inspect([batch(uniqueName('plain'), stuck)], () => T0);
     expect(untagged.alerts).toEqual([]);
   });
+
+  it('saves the state of every series of a large batch, with the state TTL', async () => {
+    const fleet = uniqueName('fleet');
+    const devices = Array.from({ length: 2_500 }, (_, i) => `${fleet}-${i}`);
+    const firing = await service.inspect(
+      devices.map((device) => batch(device, [['temperature', 0, 35]])),
+      () => T0,
+    );
+    expect(firing.alerts).toHaveLength(devices.length);
+    await firing.commit();
+
+    const keys = devices.map((device) => `anomaly:acme/${device}/temperature`);
+    const ttls = await Promise.all(keys.map((key) => redis.pttl(key)));
+    expect(ttls.every((ttl) => ttl > 0 && ttl <= 60_000)).toBe(true);
+    // without a range every state is read back from Redis: each detector is still firing
+    const resolving = await service.inspect(
+      devices.map((device) => batch(device, [['temperature', 1_000, 20]])),
+      () => T0,
+    );
+    expect(new Set(alertsOf(resolving).map((alert) => `${alert.kind}:${alert.state}`))).toEqual(
+      new Set(['threshold:resolved']),
+    );
+    expect(resolving.alerts).toHaveLength(devices.length);
+  });
 });

@@ -54,6 +54,25 @@ export interface ConsumedRange {
   nextOffset: string;
 }
 
+/**
+ * Writes a batch's detector states: KEYS are the series keys, ARGV their JSON states and then the
+ * TTL in ms. One script call per chunk instead of a SET each: ioredis spent ~10 µs of client CPU
+ * per pipelined command, about a tenth of the transformer's CPU at 1000 devices; ~2 µs per key this
+ * way. Keys travel as KEYS, so the client's key prefix applies.
+ */
+const SAVE_STATES_LUA = `
+local ttl = ARGV[#KEYS + 1]
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[i], 'PX', ttl)
+end
+return #KEYS
+`;
+const SAVE_STATES_CHUNK = 1000;
+
+type DetectorStateRedis = Redis & {
+  sluiceSaveDetectorStates(keyCount: number, ...keysStatesTtl: string[]): Promise<number>;
+};
+
 interface RememberedState {
   state: SeriesDetectorState;
   /** Taken before the state was written to Redis, so the copy here never outlives Redis's. */
@@ -69,7 +88,8 @@ interface PartitionMemory {
 /**
  * Per-reading anomaly detection for the stream-transformer: threshold/range, rate of change,
  * rolling z-score and flatline per (tenant, device, metric), with each series' detector state in
- * Redis (one JSON value per series, read with one MGET per batch, written with one pipeline).
+ * Redis (one JSON value per series, read with one MGET per batch, written by one script call per
+ * thousand series).
  *
  * Crash safety: state is written after the batch's clean and alert records were acknowledged by
  * Kafka. A replay before the write recomputes the same transitions with the same alert ids (the
@@ -86,13 +106,16 @@ export class AnomalyDetectionService {
   private readonly partitions = new Map<string, PartitionMemory>();
   private readonly clock: () => number;
   private readonly maxRememberedSeries: number;
+  private readonly redis: DetectorStateRedis;
 
   constructor(
-    private readonly redis: Pick<Redis, 'mget' | 'pipeline'>,
+    redis: Redis,
     private readonly options: AnomalyDetectionOptions,
   ) {
     this.clock = options.clock ?? Date.now;
     this.maxRememberedSeries = options.maxRememberedSeries ?? 200_000;
+    redis.defineCommand('sluiceSaveDetectorStates', { lua: SAVE_STATES_LUA });
+    this.redis = redis as DetectorStateRedis;
   }
 
   /**
@@ -211,12 +234,20 @@ export class AnomalyDetectionService {
       alerts,
       commit: async () => {
         const savedAt = this.clock();
-        const pipeline = this.redis.pipeline();
-        for (const [key, state] of updates)
-          pipeline.set(key, JSON.stringify(state), 'PX', this.options.stateTtlMs);
-        const results = await pipeline.exec();
-        const failed = results?.find(([error]) => error !== null);
-        if (failed?.[0]) throw failed[0];
+        const ttl = String(this.options.stateTtlMs);
+        const saves: Array<Promise<number>> = [];
+        for (let start = 0; start < updates.length; start += SAVE_STATES_CHUNK) {
+          const chunk = updates.slice(start, start + SAVE_STATES_CHUNK);
+          saves.push(
+            this.redis.sluiceSaveDetectorStates(
+              chunk.length,
+              ...chunk.map(([key]) => key),
+              ...chunk.map(([, state]) => JSON.stringify(state)),
+              ttl,
+            ),
+          );
+        }
+        await Promise.all(saves);
         if (range !== undefined && partitionKey !== undefined)
           this.remember(partitionKey, range.nextOffset, remembered, updates, savedAt);
       },
