@@ -80,8 +80,9 @@ export class ProgramStateStore {
    * of the batch's reading-driven programs for the partition's next batch. A state that moved only
    * in the latest value of a program that decides on the latest reading alone is not written: the
    * stored one decides the same on the next newer reading (`decidesOnLatestReadingOnly`), and most
-   * readings of a thermostat change nothing else. Only after a restart or rebalance, a reading older
-   * than the unsaved latest one but newer than the stored one is taken as the latest.
+   * readings of a thermostat change nothing else. Once the state is read back from Redis (after a
+   * restart, a rebalance or a catalog reload), a reading older than the unsaved latest one but newer
+   * than the stored one is taken as the latest.
    */
   async save(
     programs: readonly RunnableProgram[],
