@@ -20,7 +20,7 @@ export interface ConsumedRange {
 }
 
 interface RememberedState {
-  /** The catalog's program object the state was evaluated with (a catalog reload drops it). */
+  /** The catalog's program object the state was evaluated with (a changed program has another). */
   program: RunnableProgram['program'];
   state: ProgramState;
 }
@@ -40,9 +40,9 @@ interface PartitionMemory {
  * batch saved for its reading-driven programs (see `RunnableProgram.readingDriven`: this consumer
  * is their only writer) are also kept in memory and used for the batch that continues exactly
  * where it ended. Any other start — a replay after a failure, or the partition coming back after
- * another member processed it — drops that partition's memory and reads Redis; so does a catalog
- * reload (a new version, a re-created program), so the memory never answers for a state that
- * something else may have written.
+ * another member processed it — drops that partition's memory and reads Redis; so does a change
+ * of the program (the catalog gives it a new entry: a new version, enabling, re-creation), so the
+ * memory never answers for a state that something else may have written.
  */
 @Injectable()
 export class ProgramStateStore {
@@ -81,7 +81,7 @@ export class ProgramStateStore {
    * in the latest value of a program that decides on the latest reading alone is not written: the
    * stored one decides the same on the next newer reading (`decidesOnLatestReadingOnly`), and most
    * readings of a thermostat change nothing else. Once the state is read back from Redis (after a
-   * restart, a rebalance or a catalog reload), a reading older than the unsaved latest one but newer
+   * restart, a rebalance or a change of the program), a reading older than the unsaved latest one but newer
    * than the stored one is taken as the latest.
    */
   async save(

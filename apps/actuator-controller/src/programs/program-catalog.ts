@@ -41,6 +41,8 @@ export class ProgramCatalog implements OnApplicationBootstrap, OnApplicationShut
   /** tenant → device → programs: looked up per consumed record, without building a key string. */
   private byDevice = new Map<string, Map<string, RunnableProgram[]>>();
   private byKey = new Map<string, RunnableProgram>();
+  /** Program key → the stored row's version and timestamps its entry was built from. */
+  private revisions = new Map<string, string>();
   private ticking: RunnableProgram[] = [];
   private killed = new Set<string>();
   private signature: ProgramsSignature | undefined;
@@ -118,10 +120,17 @@ export class ProgramCatalog implements OnApplicationBootstrap, OnApplicationShut
     const byDevice = new Map<string, Map<string, RunnableProgram[]>>();
     const byKey = new Map<string, RunnableProgram>();
     const ticking: RunnableProgram[] = [];
+    const revisions = new Map<string, string>();
     for (const row of rows) {
-      const ticks = needsTicks(row.definition);
-      const entry: RunnableProgram = {
-        key: `${row.tenant}/${row.id}`,
+      const key = `${row.tenant}/${row.id}`;
+      // An unchanged row keeps its entry (the same program object): the evaluation's state memory
+      // stays valid for it. Any update, enable or re-creation moves updated_at or created_at.
+      const revision = `${row.version}/${row.createdAt.getTime()}/${row.updatedAt.getTime()}`;
+      revisions.set(key, revision);
+      const kept = this.revisions.get(key) === revision ? this.byKey.get(key) : undefined;
+      const ticks = needsTicks(kept?.program ?? row.definition);
+      const entry: RunnableProgram = kept ?? {
+        key,
         program: row.definition,
         readingDriven: !ticks && row.definition.devices.length === 1,
         decidesOnLatestReading: decidesOnLatestReadingOnly(row.definition),
@@ -129,7 +138,7 @@ export class ProgramCatalog implements OnApplicationBootstrap, OnApplicationShut
       byKey.set(entry.key, entry);
       let devices = byDevice.get(row.tenant);
       if (devices === undefined) byDevice.set(row.tenant, (devices = new Map()));
-      for (const device of row.definition.devices) {
+      for (const device of entry.program.devices) {
         const list = devices.get(device);
         if (list) list.push(entry);
         else devices.set(device, [entry]);
@@ -138,6 +147,7 @@ export class ProgramCatalog implements OnApplicationBootstrap, OnApplicationShut
     }
     this.byDevice = byDevice;
     this.byKey = byKey;
+    this.revisions = revisions;
     this.ticking = ticking;
     this.killed = killed;
     this.signature = signature;
