@@ -1,11 +1,6 @@
-import {
-  evaluate,
-  parseProgram,
-  thermostatTemplate,
-  type Program,
-  type ProgramState,
-} from '@sluice/programs';
+import { evaluate, type Program, type ProgramState } from '@sluice/programs';
 import type { RunnableProgram } from '../programs/program-catalog';
+import { coolingThermostat } from '../testing/program-fixtures';
 import { ProgramStateStore, type ConsumedRange } from './program-state.store';
 
 /** Redis' MGET/MSET over a Map, counting the keys each command reads. */
@@ -27,19 +22,7 @@ class FakeRedis {
 }
 
 function thermostat(id: string, version = 1): Program {
-  return parseProgram({
-    ...thermostatTemplate({
-      id,
-      tenant: 'acme',
-      owner: 'alice',
-      device: `${id}-room`,
-      actuator: `${id}-fan`,
-      mode: 'cool',
-      low: 22,
-      high: 26,
-    }),
-    version,
-  });
+  return coolingThermostat(id, { version });
 }
 
 function runnable(program: Program, readingDriven = true): RunnableProgram {

@@ -1,8 +1,9 @@
-import { parseProgram, thermostatTemplate } from '@sluice/programs';
+import { parseProgram } from '@sluice/programs';
 import {
   actuatorControllerEnvSchema,
   type ActuatorControllerConfig,
 } from '../actuator-controller.config';
+import { coolingThermostat } from '../testing/program-fixtures';
 import { ProgramCatalog } from './program-catalog';
 import type { ProgramRow, ProgramsRepository, ProgramsSignature } from './programs.repository';
 
@@ -28,19 +29,7 @@ class FakeProgramsRepository implements Pick<
 }
 
 function row(id: string, updatedAt: number): ProgramRow {
-  const definition = parseProgram({
-    ...thermostatTemplate({
-      id,
-      tenant: 'acme',
-      owner: 'alice',
-      device: `${id}-room`,
-      actuator: `${id}-fan`,
-      mode: 'cool',
-      low: 22,
-      high: 26,
-    }),
-    enabled: true,
-  });
+  const definition = coolingThermostat(id, { enabled: true });
   return {
     tenant: 'acme',
     id,
