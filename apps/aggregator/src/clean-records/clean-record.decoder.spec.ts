@@ -45,6 +45,16 @@ describe('clean record decoding', () => {
       { ...valid, readings: [{ ...valid.readings[0], anomaly: 'yes' }] },
       'anomaly',
     ],
+    [
+      'a reading without a metric',
+      { ...valid, readings: [{ time: 1_700_000_000_000, value: 1 }] },
+      'metric',
+    ],
+    [
+      'a bad metric name after a valid one',
+      { ...valid, readings: [valid.readings[1], { ...valid.readings[1], metric: 'a b' }] },
+      'metric',
+    ],
     ['an empty readings list', { ...valid, readings: [] }, 'readings'],
     ['a bad device id', { ...valid, device: 'a/b' }, 'device'],
   ])('refuses %s with the schema message', (_, value, field) => {
