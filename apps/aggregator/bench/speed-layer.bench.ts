@@ -12,8 +12,10 @@ const TOTAL = Number(process.env.BENCH_READINGS ?? 1_000_000);
 const DEVICES = 1_000;
 const METRICS = ['temperature', 'power', 'cpu', 'humidity'];
 const SHAPES = [
-  { readingsPerRecord: 20, recordsPerBatch: 100 },
-  { readingsPerRecord: 100, recordsPerBatch: 50 },
+  // the pipeline benchmark's records: 5 readings of one metric per device and POST
+  { readingsPerRecord: 5, recordsPerBatch: 500, metrics: 1 },
+  { readingsPerRecord: 20, recordsPerBatch: 100, metrics: METRICS.length },
+  { readingsPerRecord: 100, recordsPerBatch: 50, metrics: METRICS.length },
 ];
 
 async function main(): Promise<void> {
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
     for (const shape of SHAPES) {
       let time = Date.now();
       const cpuBefore = await redisCpuSeconds(redis);
+      const clientCpuBefore = process.cpuUsage();
       let applied = 0;
       let roundTrips = 0;
       const started = performance.now();
@@ -42,8 +45,8 @@ async function main(): Promise<void> {
             rawPartition: device % 6,
             rawOffset: String(offset),
             readings: Array.from({ length: shape.readingsPerRecord }, (_, i) => ({
-              metric: METRICS[i % METRICS.length],
-              time: time + Math.floor(i / METRICS.length),
+              metric: METRICS[i % shape.metrics],
+              time: time + Math.floor(i / shape.metrics),
               value: Math.sin(applied + i) * 50,
               unit: 'W',
             })),
@@ -63,12 +66,16 @@ async function main(): Promise<void> {
         roundTrips += 1;
       }
       const seconds = (performance.now() - started) / 1000;
+      const clientCpu = process.cpuUsage(clientCpuBefore);
       const cpu = (await redisCpuSeconds(redis)) - cpuBefore;
+      const clientMicros = (clientCpu.user + clientCpu.system) / applied;
       console.log(
         `speed layer, ${shape.readingsPerRecord} readings/record, ${shape.recordsPerBatch} records/batch: ` +
           `${Math.round(applied / seconds).toLocaleString('en')} readings/s ` +
           `(${applied.toLocaleString('en')} readings, ${Math.round((seconds * 1000) / roundTrips)} ms per batch); ` +
-          `Redis CPU ${cpu.toFixed(2)} s = ${Math.round(applied / cpu).toLocaleString('en')} readings per Redis CPU second`,
+          `Redis CPU ${cpu.toFixed(2)} s = ${Math.round(applied / cpu).toLocaleString('en')} readings per Redis CPU second ` +
+          `(${((cpu * 1e6) / applied).toFixed(2)} µs/reading); ` +
+          `client CPU ${clientMicros.toFixed(2)} µs/reading (building records included)`,
       );
     }
   } finally {

@@ -36,7 +36,10 @@ export interface ApplyOutcome {
   readingsTooLate: number;
 }
 
-/** Context stored with too-late readings in the outbox (see too-late-outbox.ts). */
+/**
+ * Context stored with too-late readings in the outbox: APPLY_BATCH_LUA writes it as JSON from a
+ * record's fields, too-late-outbox.ts reads it.
+ */
 export interface TooLateContext {
   tenant: string;
   device: string;
@@ -119,13 +122,7 @@ export async function applyBatch(
 
 /** One record in the script's JSON layout (see APPLY_BATCH_LUA). */
 function encode(batch: DeviceBatch, settings: SpeedLayerSettings): unknown[] {
-  const context: TooLateContext = {
-    tenant: batch.tenant,
-    device: batch.device,
-    rawPartition: batch.rawPartition,
-    rawOffset: batch.rawOffset,
-    origin: batch.origin,
-  };
+  const { origin } = batch;
   return [
     SpeedLayerKeys.fence(batch.tenant, batch.device),
     SpeedLayerKeys.latest(batch.tenant, batch.device),
@@ -134,33 +131,35 @@ function encode(batch: DeviceBatch, settings: SpeedLayerSettings): unknown[] {
     batch.tenant,
     batch.device,
     latestPerMetric(batch.readings),
-    JSON.stringify(context),
+    [origin.topic, origin.partition, origin.offset, origin.key],
     groupByWindow(batch, settings.windowMs).map((group) => [
       group.key,
       group.metric,
       String(group.windowStart),
       String(group.windowStart + settings.windowMs),
-      JSON.stringify(group.readings),
+      group.readings,
     ]),
   ];
 }
 
+/**
+ * Readings grouped by metric and window, in order of first appearance. A record has a few groups
+ * (usually one), so a linear search costs less than the maps it replaced.
+ */
 function groupByWindow(batch: DeviceBatch, windowMs: number): WindowGroup[] {
-  // Looked up by metric then window start, so no key string is built per reading (only per group).
-  const byMetric = new Map<string, Map<number, WindowGroup>>();
   const groups: WindowGroup[] = [];
   for (const reading of batch.readings) {
     const windowStart = windowStartOf(reading.time, windowMs);
-    let byStart = byMetric.get(reading.metric);
-    if (!byStart) {
-      byStart = new Map();
-      byMetric.set(reading.metric, byStart);
+    let group: WindowGroup | undefined;
+    for (const candidate of groups) {
+      if (candidate.windowStart === windowStart && candidate.metric === reading.metric) {
+        group = candidate;
+        break;
+      }
     }
-    let group = byStart.get(windowStart);
     if (!group) {
       const key = SpeedLayerKeys.window(batch.tenant, batch.device, reading.metric, windowStart);
       group = { key, metric: reading.metric, windowStart, readings: [] };
-      byStart.set(windowStart, group);
       groups.push(group);
     }
     group.readings.push(
@@ -177,10 +176,11 @@ function groupByWindow(batch: DeviceBatch, windowMs: number): WindowGroup[] {
  * only replaces a stored latest value with a strictly newer one (ties keep the earlier arrival).
  */
 function latestPerMetric(readings: ReadonlyArray<SpeedReading>): Array<[string, string, string]> {
-  const latest = new Map<string, SpeedReading>();
+  const latest: SpeedReading[] = [];
   for (const reading of readings) {
-    const current = latest.get(reading.metric);
-    if (!current || reading.time > current.time) latest.set(reading.metric, reading);
+    const index = latest.findIndex((newest) => newest.metric === reading.metric);
+    if (index < 0) latest.push(reading);
+    else if (reading.time > latest[index].time) latest[index] = reading;
   }
-  return [...latest.values()].map((r) => [r.metric, String(r.time), String(r.value)]);
+  return latest.map((r) => [r.metric, String(r.time), String(r.value)]);
 }

@@ -198,6 +198,19 @@ describe('speed layer (real Redis)', () => {
     expect(w).toMatchObject({ count: 2, sum: 30, min: 10, max: 20, last: 20 });
   });
 
+  it('fences a record repeated within one call and keeps its newest latest value', async () => {
+    const now = T0 + 60_000;
+    const newer = batchOf('dev-c', [{ metric: 'power', time: T0 + 5, value: 7 }], '200');
+    const older = batchOf('dev-c', [{ metric: 'power', time: T0, value: 3 }], '201');
+    const outcomes = await applyBatch(redis, [newer, newer, older, older], settings, now);
+    expect(outcomes.map((o) => o.applied)).toEqual([true, false, true, false]);
+    const [w] = await readWindows(redis, 'acme', 'dev-c', 'power', T0 - 60_000, T0 + 60_000);
+    expect(w).toMatchObject({ count: 2, sum: 10, first: 3, last: 7 });
+    expect(await readLatest(redis, 'acme', 'dev-c')).toEqual([
+      { metric: 'power', time: T0 + 5, value: 7 },
+    ]);
+  });
+
   it('fences each raw partition on its own offsets', async () => {
     const now = T0 + 60_000;
     await applyBatch(
@@ -221,7 +234,7 @@ describe('speed layer (real Redis)', () => {
     const windowEnd = windowStartOf(T0, 60_000) + 60_000;
     const now = windowEnd + settings.allowedLatenessMs; // the window closed exactly now
     const batch = batchOf('dev-l', [
-      { metric: 'temperature', time: T0, value: 21.5, unit: '°C' },
+      { metric: 'temperature', time: T0, value: 21.500000000000004, unit: '°C' },
       { metric: 'temperature', time: now - 1_000, value: 22 },
     ]);
     const [outcome] = await applyBatch(redis, [batch], settings, now);
@@ -239,7 +252,7 @@ describe('speed layer (real Redis)', () => {
         metric: 'temperature',
         windowStart: windowStartOf(T0, 60_000),
         origin: batch.origin,
-        readings: [{ metric: 'temperature', time: T0, value: 21.5, unit: '°C' }],
+        readings: [{ metric: 'temperature', time: T0, value: 21.500000000000004, unit: '°C' }],
       }),
     ]);
     await deleteTooLate(
