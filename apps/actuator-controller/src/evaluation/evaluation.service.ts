@@ -1,4 +1,4 @@
-import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createCounter, createHistogram } from '@sluice/metrics';
 import {
   evaluate,
@@ -37,19 +37,10 @@ export interface DeviceReadings {
  * states from Redis, evaluate every input in order, persist the resulting commands, then publish
  * them while the states are saved. A crash before the states are saved replays the inputs from
  * the old states, which yields the same idempotency keys, so the commands are not issued twice.
- *
- * A consumed batch is done once its commands are persisted and its states saved: that is all the
- * offset commit needs, so the partition's next fetch does not wait for the publish (the Kafka
- * round trip and the sent mark), which goes on meanwhile. The partition's next commands are
- * persisted only after it, so commands of a partition are still published in order and a new one
- * never supersedes one that is being published.
  */
 @Injectable()
-export class EvaluationService implements BeforeApplicationShutdown {
-  private readonly logger = new Logger(EvaluationService.name);
+export class EvaluationService {
   private readonly mutex = new KeyedMutex();
-  /** Per consumed partition (`topic/partition`): the publish of its last batch's commands. */
-  private readonly publishing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly catalog: ProgramCatalog,
@@ -57,15 +48,9 @@ export class EvaluationService implements BeforeApplicationShutdown {
     private readonly commands: CommandsService,
   ) {}
 
-  /** Lets the publishes still running finish (one that fails leaves its rows to the outbox sweep). */
-  async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all(this.publishing.values());
-  }
-
   /**
    * `range`: where the batch sits in its partition, when it is a consumed batch; the states of its
-   * reading-driven programs are then kept in memory for the partition's next batch, and the
-   * promise resolves before its commands are published (see the class comment).
+   * reading-driven programs are then kept in memory for the partition's next batch.
    */
   async evaluateReadings(batches: readonly DeviceReadings[], range?: ConsumedRange): Promise<void> {
     const involved = new Map<string, RunnableProgram>();
@@ -81,7 +66,6 @@ export class EvaluationService implements BeforeApplicationShutdown {
       return;
     }
     const stopTimer = evaluationBatchSeconds.startTimer({ input: 'reading' });
-    if (range !== undefined) await this.publishing.get(range.partition);
     const programs = [...involved.values()];
     await this.mutex.run([...involved.keys()], async () => {
       const states = await this.states.load(programs, range);
@@ -107,11 +91,8 @@ export class EvaluationService implements BeforeApplicationShutdown {
         }
       }
       evaluations.inc({ input: 'reading' }, count);
-      await this.conclude(
-        commands,
-        alerts,
-        () => this.states.save(programs, states, changed, loaded, range),
-        range?.partition,
+      await this.conclude(commands, alerts, () =>
+        this.states.save(programs, states, changed, loaded, range),
       );
     });
     stopTimer();
@@ -145,40 +126,20 @@ export class EvaluationService implements BeforeApplicationShutdown {
    * The effects of one evaluation round, in the order a crash needs: commands persisted before the
    * states that count them are saved (a replay from the old states re-creates the same idempotency
    * keys), alerts published before that too (they have no outbox). Publishing the persisted
-   * commands runs alongside the save: if it fails, the rows wait in the outbox for the sweep. For a
-   * consumed partition's batch (`partition`), only the save is awaited.
+   * commands runs alongside the save: if it fails, the rows wait in the outbox for the sweep.
    */
   private async conclude(
     commands: readonly ProgramCommandInput[],
     alerts: readonly AlertAction[],
     saveStates: () => Promise<void>,
-    partition?: string,
   ): Promise<void> {
     const persisted = await this.commands.persistProgramCommands(commands);
-    const publishing = this.commands.publishProgramCommands(persisted);
-    if (partition !== undefined && persisted.length > 0) this.keepPublishing(partition, publishing);
-    // the save settles before the programs' lock is released, so a retry never loads a state mid-save
+    // both settle before the programs' lock is released, so a retry never loads a state mid-save
     const outcomes = await Promise.allSettled([
-      partition === undefined ? publishing : Promise.resolve(),
+      this.commands.publishProgramCommands(persisted),
       this.commands.raiseProgramAlerts(alerts).then(saveStates),
     ]);
     for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
-  }
-
-  private keepPublishing(partition: string, publishing: Promise<void>): void {
-    const settled = publishing.then(
-      () => undefined,
-      (error: unknown) =>
-        this.logger.warn({
-          msg: 'publishing persisted commands failed; the outbox sweep sends them',
-          partition,
-          err: error,
-        }),
-    );
-    this.publishing.set(partition, settled);
-    void settled.then(() => {
-      if (this.publishing.get(partition) === settled) this.publishing.delete(partition);
-    });
   }
 
   private step(
