@@ -13,7 +13,8 @@
  * Where the time goes: accept → clean record produced (the transformer's
  * `sluice_pipeline_ingest_latency_seconds{stage="clean"}`, interpolated within its buckets),
  * accept → command row created (`commands.created_at`: evaluation and safety done, persisting
- * starts) and created → published, plus the CPU each service spent per reading.
+ * starts) and created → published, plus the CPU each service spent per reading. The latency per
+ * second of the run (by ingest timestamp) tells a transient after the warm-up from a steady state.
  *
  * BENCH_INPUT=clean runs the controller alone: the bench produces the clean records itself
  * (one per reading, keyed by device, ingest timestamp = when it sends them), so the figures are the
@@ -376,6 +377,19 @@ async function main(): Promise<void> {
          AND ingest_ts >= $1`,
       [measuredFrom],
     );
+    const { rows: perSecond } = await pool.query<{
+      second: number;
+      n: string;
+      p50: number;
+      p99: number;
+    }>(
+      `SELECT floor((ingest_ts - $1) / 1000) AS second, count(*) AS n,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY ${spans.total}) AS p50,
+         percentile_cont(0.99) WITHIN GROUP (ORDER BY ${spans.total}) AS p99
+       FROM commands WHERE issuer_kind = 'program' AND sent_at IS NOT NULL AND ingest_ts >= $1
+       GROUP BY 1 ORDER BY 1`,
+      [measuredFrom],
+    );
     const span = (name: keyof typeof spans) =>
       `p50 ${Number(rows[0][`${name}_p50`]).toFixed(1)} ms, p99 ${Number(rows[0][`${name}_p99`]).toFixed(1)} ms, max ${Number(rows[0][`${name}_max`]).toFixed(1)} ms`;
     const cleanMs = (q: number) => (bucketQuantile(cleanBefore, cleanAfter, q) * 1000).toFixed(1);
@@ -405,6 +419,9 @@ async function main(): Promise<void> {
     }
     console.log(`  accept → command row created     ${span('evaluated')}`);
     console.log(`  row created → published          ${span('published')}`);
+    console.log(
+      `per second of the run (commands, p50/p99 ms): ${perSecond.map((row) => `${row.second}s ${row.n} ${Number(row.p50).toFixed(0)}/${Number(row.p99).toFixed(0)}`).join(', ')}`,
+    );
     console.log(
       `controller: records per batch ${batchQuantiles('records', 1, '')}; batch handled in ${batchQuantiles('duration', 1000, ' ms')}; commands produced in ${batchQuantiles('produce', 1000, ' ms')}`,
     );
