@@ -14,7 +14,8 @@
  * `sluice_pipeline_ingest_latency_seconds{stage="clean"}`, interpolated within its buckets),
  * accept → command row created (`commands.created_at`: evaluation and safety done, persisting
  * starts) and created → published, plus the CPU each service spent per reading. The latency per
- * second of the run (by ingest timestamp) tells a transient after the warm-up from a steady state.
+ * second of the run (by ingest timestamp) tells a transient after the warm-up from a steady state;
+ * the measurement starts once the controller has committed every warm-up record.
  *
  * BENCH_INPUT=clean runs the controller alone: the bench produces the clean records itself
  * (one per reading, keyed by device, ingest timestamp = when it sends them), so the figures are the
@@ -117,6 +118,32 @@ async function controllerBatches(url: string) {
       `topic="${Topics.actuatorCommands}"`,
     ),
   };
+}
+
+/**
+ * Resolves once the evaluation group has committed every record of the clean topic: the warm-up's
+ * last batches (thousands of commands and states) are done, not only its commands published.
+ */
+async function waitForEvaluationIdle(brokers: string[]): Promise<void> {
+  const admin = createKafka({ brokers, clientId: 'bench-programs-admin' }).admin();
+  await admin.connect();
+  try {
+    for (;;) {
+      const ends = await admin.fetchTopicOffsets(Topics.telemetryClean);
+      const [committed] = await admin.fetchOffsets({
+        groupId: 'actuator-controller',
+        topics: [Topics.telemetryClean],
+      });
+      const done = ends.every(({ partition, high }) => {
+        const offset = committed.partitions.find((p) => p.partition === partition)?.offset;
+        return offset === high || (high === '0' && offset === '-1');
+      });
+      if (done) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 interface BenchReading {
@@ -297,6 +324,7 @@ async function main(): Promise<void> {
       if (Number(sentRows[0].n) >= programs) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+    await waitForEvaluationIdle(pipeline.kafkaBrokers.split(','));
     const measuredFrom = Date.now();
     const evaluationsBefore = await metric(
       controller.url,
