@@ -87,7 +87,11 @@ export class BatchConsumer {
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      // Behind a backlog every fetch returns this much per partition, and the decoded batch lives
+      // across the handler's awaits, so it outlives the young generation: at 4 MiB the transformer
+      // spent 9-11.6 µs per reading catching up instead of 6-7 (pipeline bench, 1000 devices). A
+      // batch larger than this is still returned whole when its partition is the first with data.
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
       maxWaitTimeInMs: 250,
       allowAutoTopicCreation: true,
     });
