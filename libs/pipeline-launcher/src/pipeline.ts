@@ -160,6 +160,7 @@ export class Pipeline {
     const managed = new ManagedProcess({
       name,
       entry: definition.entry,
+      nodeArgs: definition.nodeArgs,
       env,
       logFile: join(this.options.dataDir, 'logs', `${name}.log`),
       onLine: (line) => this.options.onLine?.(name, line),
