@@ -125,8 +125,14 @@ describe.each(OVERLAYS)('k8s overlay %s', (overlay) => {
         });
         const nodeOptions = container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
         const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(nodeOptions)?.[1]);
-        expect({ where, heapSet: heapMiB > 0 }).toEqual({ where, heapSet: true });
-        expect(heapMiB * 2 ** 20).toBeLessThan(memoryBytes(limits.memory));
+        // V8's young generation is up to three semi-spaces (two plus the new large-object space)
+        const semiSpaceMiB = Number(/--max-semi-space-size=(\d+)/.exec(nodeOptions)?.[1]);
+        expect({ where, heapSet: heapMiB > 0, semiSpaceSet: semiSpaceMiB > 0 }).toEqual({
+          where,
+          heapSet: true,
+          semiSpaceSet: true,
+        });
+        expect((heapMiB + 3 * semiSpaceMiB) * 2 ** 20).toBeLessThan(memoryBytes(limits.memory));
       }
     }
   });
