@@ -44,6 +44,19 @@ export const actuatorControllerEnvSchema = z.object({
   COMMAND_MAX_ATTEMPTS: envInteger({ min: 1, max: 100, default: 4 }),
   /** A command not acknowledged this long after it was issued is `expired` (never applied late). */
   COMMAND_TTL_MS: envInteger({ min: 1000, default: 2 * MINUTE_MS }),
+  // --- retention of the command tables (retention/) ---
+  /** How often a replica runs a retention pass (and once at start); 0 disables retention. */
+  COMMAND_RETENTION_INTERVAL_MS: envInteger({ min: 0, default: 60 * MINUTE_MS }).refine(
+    (value) => value === 0 || value >= SECOND_MS,
+    { error: `must be 0 (retention off) or >= ${SECOND_MS} ms` },
+  ),
+  /**
+   * Final commands (acknowledged, failed, expired, rejected) with their events, and conflicts, are
+   * kept this many days after they were issued/recorded. Pending and sent commands are never deleted.
+   */
+  COMMAND_RETENTION_DAYS: envInteger({ min: 1, default: 90 }),
+  /** Rows deleted per statement: short locks and bounded WAL bursts however big the backlog. */
+  COMMAND_RETENTION_BATCH_ROWS: envInteger({ min: 1, max: 100_000, default: 5_000 }),
   /** Outbox sweep: pending rows a crash left behind, ack timeouts, deferred (dwell) commands. */
   OUTBOX_POLL_MS: envInteger({ min: 20, default: 250 }),
   /** Safety: most commands sent to one actuator per minute; more are `rejected` (rate_limited). */

@@ -12,6 +12,7 @@ import { CommandsModule } from './commands/commands.module';
 import { DeliveryModule } from './delivery/delivery.module';
 import { EvaluationModule } from './evaluation/evaluation.module';
 import { ProgramsModule } from './programs/programs.module';
+import { RetentionModule } from './retention/retention.module';
 import { SafetyModule } from './safety/safety.module';
 
 @Module({})
@@ -72,6 +73,7 @@ export class ActuatorControllerModule {
         CommandsModule,
         EvaluationModule,
         DeliveryModule,
+        RetentionModule.register(config),
       ],
     };
   }

@@ -1,0 +1,57 @@
+import {
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { RetentionService } from './retention.service';
+
+/**
+ * A retention pass at start and every `intervalMs`, never two at once in this process. Every
+ * replica runs its own: the deletes are bounded, idempotent and take disjoint rows (SKIP LOCKED),
+ * so concurrent passes only share the work — no lock to hold, and none left behind by a replica
+ * that dies mid-pass.
+ */
+export class RetentionScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Retention');
+  private readonly shutdown = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly retention: RetentionService,
+    private readonly intervalMs: number,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // a replica restarted more often than intervalMs (deploys, scaling) would otherwise never run one
+    this.start();
+    this.timer = setInterval(() => this.start(), this.intervalMs);
+  }
+
+  /** Stops the timer and ends the running pass after its current statement. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    this.shutdown.abort();
+    await this.running;
+  }
+
+  private start(): void {
+    if (this.running === undefined)
+      this.running = this.pass().finally(() => (this.running = undefined));
+  }
+
+  private async pass(): Promise<void> {
+    try {
+      const outcome = await this.retention.deleteExpired(this.shutdown.signal);
+      this.logger.log(`retention pass deleted ${JSON.stringify(outcome)}`);
+    } catch (error) {
+      if (this.shutdown.signal.aborted) {
+        this.logger.log('retention pass stopped by shutdown; the next pass carries on');
+        return;
+      }
+      this.logger.error(
+        `retention pass failed (retried in ${this.intervalMs} ms): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}
