@@ -7,3 +7,4 @@ export {
 export { installCrashHandlers } from './crash-handlers';
 export { installGracefulShutdown, type GracefulShutdownOptions } from './graceful-shutdown';
 export { runService, CONFIG_ERROR_EXIT_CODE } from './run-service';
+export { RetentionScheduler, type ExpiredRowsCleaner } from './retention-scheduler';

@@ -8,7 +8,7 @@ import {
 import { retentionMetrics } from './retention.metrics';
 import { RetentionModule } from './retention.module';
 import { RetentionRepository } from './retention.repository';
-import { RetentionScheduler } from './retention.scheduler';
+import { RetentionScheduler } from '@sluice/service-runtime';
 import {
   RetentionService,
   type RetentionOutcome,

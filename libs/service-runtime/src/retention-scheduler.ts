@@ -3,7 +3,11 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { RetentionService } from './retention.service';
+
+/** What a retention pass runs: bounded deletes that stop between statements once `signal` aborts. */
+export interface ExpiredRowsCleaner {
+  deleteExpired(signal: AbortSignal): Promise<unknown>;
+}
 
 /**
  * A retention pass at start and every `intervalMs`, never two at once in this process. Every
@@ -18,7 +22,7 @@ export class RetentionScheduler implements OnApplicationBootstrap, BeforeApplica
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly retention: RetentionService,
+    private readonly retention: ExpiredRowsCleaner,
     private readonly intervalMs: number,
   ) {}
 
