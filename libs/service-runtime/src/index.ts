@@ -7,4 +7,8 @@ export {
 export { installCrashHandlers } from './crash-handlers';
 export { installGracefulShutdown, type GracefulShutdownOptions } from './graceful-shutdown';
 export { runService, CONFIG_ERROR_EXIT_CODE } from './run-service';
-export { RetentionScheduler, type ExpiredRowsCleaner } from './retention-scheduler';
+export {
+  deleteInBatches,
+  RetentionScheduler,
+  type ExpiredRowsCleaner,
+} from './retention-scheduler';

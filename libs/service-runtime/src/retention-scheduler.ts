@@ -10,6 +10,25 @@ export interface ExpiredRowsCleaner {
 }
 
 /**
+ * Deletes in statements of at most `batchRows` rows until one deletes fewer, reporting each
+ * statement's count; checks `signal` before each statement and throws its reason once aborted (the
+ * rows deleted so far stay deleted).
+ */
+export async function deleteInBatches(
+  batchRows: number,
+  deleteBatch: (limit: number) => Promise<number>,
+  onDeleted: (rows: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (;;) {
+    signal?.throwIfAborted();
+    const deleted = await deleteBatch(batchRows);
+    onDeleted(deleted);
+    if (deleted < batchRows) return;
+  }
+}
+
+/**
  * A retention pass at start and every `intervalMs`, never two at once in this process. Every
  * replica runs its own: the deletes are bounded, idempotent and take disjoint rows (SKIP LOCKED),
  * so concurrent passes only share the work — no lock to hold, and none left behind by a replica

@@ -1,3 +1,4 @@
+import { deleteInBatches } from '@sluice/service-runtime';
 import { retentionMetrics } from './retention.metrics';
 import type { RetentionRepository } from './retention.repository';
 
@@ -34,18 +35,19 @@ export class RetentionService {
   async deleteExpired(signal?: AbortSignal): Promise<RetentionOutcome> {
     const cutoff = this.clock() - this.settings.days * DAY_MS;
     const outcome: RetentionOutcome = { command_events: 0, commands: 0, conflicts: 0 };
-    const drain = async (
+    const drain = (
       table: RetainedTable,
       deleteBatch: (limit: number) => Promise<number>,
-    ): Promise<void> => {
-      for (;;) {
-        signal?.throwIfAborted();
-        const deleted = await deleteBatch(this.settings.batchRows);
-        outcome[table] += deleted;
-        retentionMetrics.rowsDeleted.inc({ table }, deleted);
-        if (deleted < this.settings.batchRows) return;
-      }
-    };
+    ): Promise<void> =>
+      deleteInBatches(
+        this.settings.batchRows,
+        deleteBatch,
+        (deleted) => {
+          outcome[table] += deleted;
+          retentionMetrics.rowsDeleted.inc({ table }, deleted);
+        },
+        signal,
+      );
 
     // events before their commands: the commands' ON DELETE CASCADE then has nothing left to
     // delete, so no statement deletes more than batchRows rows

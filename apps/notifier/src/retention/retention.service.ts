@@ -1,3 +1,4 @@
+import { deleteInBatches } from '@sluice/service-runtime';
 import { retentionMetrics } from './retention.metrics';
 import type { RetentionRepository } from './retention.repository';
 
@@ -66,18 +67,19 @@ export class RetentionService {
       alert_dedupe_keys: 0,
       alert_silences: 0,
     };
-    const drain = async (
+    const drain = (
       table: RetainedTable,
       deleteBatch: (limit: number) => Promise<number>,
-    ): Promise<void> => {
-      for (;;) {
-        signal?.throwIfAborted();
-        const deleted = await deleteBatch(this.settings.batchRows);
-        outcome[table] += deleted;
-        retentionMetrics.rowsDeleted.inc({ table }, deleted);
-        if (deleted < this.settings.batchRows) return;
-      }
-    };
+    ): Promise<void> =>
+      deleteInBatches(
+        this.settings.batchRows,
+        deleteBatch,
+        (deleted) => {
+          outcome[table] += deleted;
+          retentionMetrics.rowsDeleted.inc({ table }, deleted);
+        },
+        signal,
+      );
 
     // deliveries and history before their incidents: the incidents' ON DELETE CASCADE then has
     // nothing left to delete, so no statement deletes more than batchRows rows
