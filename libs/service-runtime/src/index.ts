@@ -7,8 +7,4 @@ export {
 export { installCrashHandlers } from './crash-handlers';
 export { installGracefulShutdown, type GracefulShutdownOptions } from './graceful-shutdown';
 export { runService, CONFIG_ERROR_EXIT_CODE } from './run-service';
-export {
-  deleteInBatches,
-  RetentionScheduler,
-  type ExpiredRowsCleaner,
-} from './retention-scheduler';
+export { BatchedDeletes, RetentionScheduler, type ExpiredRowsCleaner } from './retention-scheduler';

@@ -10,21 +10,34 @@ export interface ExpiredRowsCleaner {
 }
 
 /**
- * Deletes in statements of at most `batchRows` rows until one deletes fewer, reporting each
- * statement's count; checks `signal` before each statement and throws its reason once aborted (the
- * rows deleted so far stay deleted).
+ * The bounded deletes of one retention pass: each table is drained in statements of at most
+ * `batchRows` rows until one deletes fewer, the rows are counted per table and each statement's
+ * count is reported (metrics). `signal` is checked before every statement and its reason thrown once
+ * aborted; the rows deleted so far stay deleted and the next pass carries on.
  */
-export async function deleteInBatches(
-  batchRows: number,
-  deleteBatch: (limit: number) => Promise<number>,
-  onDeleted: (rows: number) => void,
-  signal?: AbortSignal,
-): Promise<void> {
-  for (;;) {
-    signal?.throwIfAborted();
-    const deleted = await deleteBatch(batchRows);
-    onDeleted(deleted);
-    if (deleted < batchRows) return;
+export class BatchedDeletes<Table extends string> {
+  readonly deleted: Record<Table, number>;
+
+  constructor(
+    tables: readonly Table[],
+    private readonly options: {
+      batchRows: number;
+      onDeleted: (table: Table, rows: number) => void;
+      signal?: AbortSignal;
+    },
+  ) {
+    this.deleted = Object.fromEntries(tables.map((table) => [table, 0])) as Record<Table, number>;
+  }
+
+  async drain(table: Table, deleteBatch: (limit: number) => Promise<number>): Promise<void> {
+    const { batchRows, onDeleted, signal } = this.options;
+    for (;;) {
+      signal?.throwIfAborted();
+      const rows = await deleteBatch(batchRows);
+      this.deleted[table] += rows;
+      onDeleted(table, rows);
+      if (rows < batchRows) return;
+    }
   }
 }
 

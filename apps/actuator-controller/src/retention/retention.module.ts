@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { RetentionScheduler } from '@sluice/service-runtime';
 import type { ActuatorControllerConfig } from '../actuator-controller.config';
 import { RetentionRepository } from './retention.repository';
-import { RetentionScheduler } from '@sluice/service-runtime';
 import { RetentionService } from './retention.service';
 
 /**

@@ -1,10 +1,12 @@
-import { deleteInBatches } from '@sluice/service-runtime';
+import { BatchedDeletes } from '@sluice/service-runtime';
 import { retentionMetrics } from './retention.metrics';
 import type { RetentionRepository } from './retention.repository';
 
 const DAY_MS = 86_400_000;
 
-export type RetainedTable = 'command_events' | 'commands' | 'conflicts';
+const RETAINED_TABLES = ['command_events', 'commands', 'conflicts'] as const;
+
+export type RetainedTable = (typeof RETAINED_TABLES)[number];
 
 export type RetentionOutcome = Record<RetainedTable, number>;
 
@@ -34,29 +36,22 @@ export class RetentionService {
    */
   async deleteExpired(signal?: AbortSignal): Promise<RetentionOutcome> {
     const cutoff = this.clock() - this.settings.days * DAY_MS;
-    const outcome: RetentionOutcome = { command_events: 0, commands: 0, conflicts: 0 };
-    const drain = (
-      table: RetainedTable,
-      deleteBatch: (limit: number) => Promise<number>,
-    ): Promise<void> =>
-      deleteInBatches(
-        this.settings.batchRows,
-        deleteBatch,
-        (deleted) => {
-          outcome[table] += deleted;
-          retentionMetrics.rowsDeleted.inc({ table }, deleted);
-        },
-        signal,
-      );
+    const deletes = new BatchedDeletes(RETAINED_TABLES, {
+      batchRows: this.settings.batchRows,
+      onDeleted: (table, rows) => retentionMetrics.rowsDeleted.inc({ table }, rows),
+      signal,
+    });
 
     // events before their commands: the commands' ON DELETE CASCADE then has nothing left to
     // delete, so no statement deletes more than batchRows rows
-    await drain('command_events', (limit) =>
+    await deletes.drain('command_events', (limit) =>
       this.repository.deleteEventsOfExpiredCommands(cutoff, limit),
     );
-    await drain('commands', (limit) => this.repository.deleteExpiredCommands(cutoff, limit));
-    await drain('conflicts', (limit) => this.repository.deleteConflicts(cutoff, limit));
+    await deletes.drain('commands', (limit) =>
+      this.repository.deleteExpiredCommands(cutoff, limit),
+    );
+    await deletes.drain('conflicts', (limit) => this.repository.deleteConflicts(cutoff, limit));
     retentionMetrics.lastSuccess.set(this.clock() / 1000);
-    return outcome;
+    return deletes.deleted;
   }
 }

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { RetentionScheduler } from '@sluice/service-runtime';
 import type { NotifierConfig } from '../notifier.config';
 import { RetentionRepository } from './retention.repository';
-import { RetentionScheduler } from '@sluice/service-runtime';
 import { RetentionService } from './retention.service';
 
 /** Retention of the alert tables: bounded deletes of what the notifier no longer needs. */

@@ -1,4 +1,4 @@
-import { deleteInBatches } from '@sluice/service-runtime';
+import { BatchedDeletes } from '@sluice/service-runtime';
 import { retentionMetrics } from './retention.metrics';
 import type { RetentionRepository } from './retention.repository';
 
@@ -10,13 +10,16 @@ const DAY_MS = 86_400_000;
  */
 const DEDUPE_KEY_MARGIN_MS = DAY_MS;
 
-export type RetainedTable =
-  | 'alert_deliveries'
-  | 'alert_incident_history'
-  | 'alert_incidents'
-  | 'alert_events_seen'
-  | 'alert_dedupe_keys'
-  | 'alert_silences';
+const RETAINED_TABLES = [
+  'alert_deliveries',
+  'alert_incident_history',
+  'alert_incidents',
+  'alert_events_seen',
+  'alert_dedupe_keys',
+  'alert_silences',
+] as const;
+
+export type RetainedTable = (typeof RETAINED_TABLES)[number];
 
 export type RetentionOutcome = Record<RetainedTable, number>;
 
@@ -59,58 +62,42 @@ export class RetentionService {
     const deliveries = cutoff(this.settings.deliveriesDays);
     const seenEvents = cutoff(this.settings.seenEventsDays);
     const silences = cutoff(this.settings.silencesDays);
-    const outcome: RetentionOutcome = {
-      alert_deliveries: 0,
-      alert_incident_history: 0,
-      alert_incidents: 0,
-      alert_events_seen: 0,
-      alert_dedupe_keys: 0,
-      alert_silences: 0,
-    };
-    const drain = (
-      table: RetainedTable,
-      deleteBatch: (limit: number) => Promise<number>,
-    ): Promise<void> =>
-      deleteInBatches(
-        this.settings.batchRows,
-        deleteBatch,
-        (deleted) => {
-          outcome[table] += deleted;
-          retentionMetrics.rowsDeleted.inc({ table }, deleted);
-        },
-        signal,
-      );
+    const deletes = new BatchedDeletes(RETAINED_TABLES, {
+      batchRows: this.settings.batchRows,
+      onDeleted: (table, rows) => retentionMetrics.rowsDeleted.inc({ table }, rows),
+      signal,
+    });
 
     // deliveries and history before their incidents: the incidents' ON DELETE CASCADE then has
     // nothing left to delete, so no statement deletes more than batchRows rows
     if (deliveries !== null || incidents !== null) {
-      await drain('alert_deliveries', (limit) =>
+      await deletes.drain('alert_deliveries', (limit) =>
         this.repository.deleteFinishedDeliveries(deliveries, incidents, limit),
       );
     }
     if (incidents !== null) {
-      await drain('alert_incident_history', (limit) =>
+      await deletes.drain('alert_incident_history', (limit) =>
         this.repository.deleteHistoryOfExpiredIncidents(incidents, limit),
       );
-      await drain('alert_incidents', (limit) =>
+      await deletes.drain('alert_incidents', (limit) =>
         this.repository.deleteExpiredIncidents(incidents, limit),
       );
     }
     if (seenEvents !== null) {
-      await drain('alert_events_seen', (limit) =>
+      await deletes.drain('alert_events_seen', (limit) =>
         this.repository.deleteSeenEvents(seenEvents, limit),
       );
     }
     const dedupeKeys = now - this.settings.cooldownMs - DEDUPE_KEY_MARGIN_MS;
-    await drain('alert_dedupe_keys', (limit) =>
+    await deletes.drain('alert_dedupe_keys', (limit) =>
       this.repository.deleteDedupeKeys(dedupeKeys, limit),
     );
     if (silences !== null) {
-      await drain('alert_silences', (limit) =>
+      await deletes.drain('alert_silences', (limit) =>
         this.repository.deleteEndedSilences(silences, limit),
       );
     }
     retentionMetrics.lastSuccess.set(this.clock() / 1000);
-    return outcome;
+    return deletes.deleted;
   }
 }
