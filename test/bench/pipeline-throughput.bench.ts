@@ -14,6 +14,7 @@
  * moves with the neighbours' load, CPU µs per reading does not.
  */
 import { readFileSync } from 'node:fs';
+import { processCpuSeconds } from '@sluice/testing';
 import { E2eEnvironment, E2E_TENANT } from '../support/e2e-environment';
 
 const SERVICES = ['ingest-gateway', 'stream-transformer', 'aggregator'] as const;
@@ -28,19 +29,6 @@ const readingsPerBatch = perDevicePerBatch * deviceCount;
 const batchCount = Math.ceil(total / readingsPerBatch);
 // Reading time encodes its batch: time = base + batch * SLOT + k, so a row maps back to the POST.
 const SLOT_MS = perDevicePerBatch + 1;
-
-/** user+system CPU seconds of a process so far; undefined where /proc is not available. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Busy (non-idle, non-iowait) CPU seconds of the whole machine so far, from /proc/stat. */
 function machineBusySeconds(): number | undefined {
@@ -101,7 +89,7 @@ async function main(): Promise<void> {
     );
 
     const pidOf = (name: string) => env.pipeline.service(name).process.pid;
-    const cpuBefore = SERVICES.map((name) => cpuSeconds(pidOf(name)));
+    const cpuBefore = SERVICES.map((name) => processCpuSeconds(pidOf(name)));
     const machineBefore = machineBusySeconds();
     const ackAt = new Array<number>(batchCount);
     const started = Date.now();
@@ -158,7 +146,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write('\n');
     const cpu = SERVICES.map((name, i) => {
-      const after = cpuSeconds(pidOf(name));
+      const after = processCpuSeconds(pidOf(name));
       const before = cpuBefore[i];
       if (after === undefined || before === undefined) return `${name} n/a`;
       const seconds = after - before;

@@ -22,7 +22,7 @@
  * controller's share: clean record sent → command published.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMigrations } from '@sluice/db';
@@ -36,6 +36,7 @@ import {
 import { createKafka, KafkaProducer } from '@sluice/kafka';
 import { Pipeline } from '@sluice/pipeline-launcher';
 import { parseProgram, thermostatTemplate } from '@sluice/programs';
+import { processCpuSeconds } from '@sluice/testing';
 import Redis from 'ioredis';
 import { Client, Pool } from 'pg';
 
@@ -48,17 +49,6 @@ const TICK_MS = 100;
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const API_KEY = 'bench-programs-key';
-
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -330,7 +320,7 @@ async function main(): Promise<void> {
       controller.url,
       'sluice_actuator_controller_evaluations_total',
     );
-    const cpuBefore = services.map((service) => cpuSeconds(service.process.pid) ?? NaN);
+    const cpuBefore = services.map((service) => processCpuSeconds(service.process.pid) ?? NaN);
     const cleanBefore = await cleanLatency();
     const controllerBefore = await controllerBatches(controller.url);
     const started = Date.now();
@@ -382,7 +372,7 @@ async function main(): Promise<void> {
     }
     const elapsed = (Date.now() - started) / 1000;
     const cpu = services.map(
-      (service, index) => (cpuSeconds(service.process.pid) ?? NaN) - cpuBefore[index],
+      (service, index) => (processCpuSeconds(service.process.pid) ?? NaN) - cpuBefore[index],
     );
     const cleanAfter = await cleanLatency();
     const controllerAfter = await controllerBatches(controller.url);

@@ -9,10 +9,11 @@
  * BENCH_POINTS (default 1,000,000 per format), BENCH_CONCURRENCY (4), BENCH_DEVICES (100).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipeline } from '@sluice/pipeline-launcher';
+import { processCpuSeconds } from '@sluice/testing';
 import { Client } from 'pg';
 
 const ADMIN_DATABASE_URL =
@@ -23,14 +24,6 @@ const total = Number(process.env.BENCH_POINTS ?? 1_000_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const devices = Number(process.env.BENCH_DEVICES ?? 100);
 const PER_BODY = 5000;
-
-/** user+system CPU seconds of a process so far (from /proc, the child's process.cpuUsage). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** Sum and count of the gateway's Kafka produce-duration histogram (from its /metrics). */
 async function produceWait(url: string): Promise<{ seconds: number; count: number }> {
@@ -82,8 +75,8 @@ async function measure(
   const brokerPid = pipeline.broker?.pid;
   // warm-up: JIT, producer metadata, device registration
   for (let i = 0; i < 4; i += 1) await expectOk(await send(i));
-  const cpuBefore = cpuSeconds(pid);
-  const brokerCpuBefore = cpuSeconds(brokerPid);
+  const cpuBefore = processCpuSeconds(pid) ?? NaN;
+  const brokerCpuBefore = processCpuSeconds(brokerPid) ?? NaN;
   const waitBefore = await produceWait(gateway.url);
   const started = process.hrtime.bigint();
   let next = 4;
@@ -99,8 +92,8 @@ async function measure(
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = cpuSeconds(pid) - cpuBefore;
-  const brokerCpu = cpuSeconds(brokerPid) - brokerCpuBefore;
+  const cpu = (processCpuSeconds(pid) ?? NaN) - cpuBefore;
+  const brokerCpu = (processCpuSeconds(brokerPid) ?? NaN) - brokerCpuBefore;
   const waitAfter = await produceWait(gateway.url);
   const meanProduceMs =
     ((waitAfter.seconds - waitBefore.seconds) / (waitAfter.count - waitBefore.count)) * 1000;

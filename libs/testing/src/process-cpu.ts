@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 /**
  * User + system CPU seconds a process (e.g. a service, or a PostgreSQL backend found through
  * `pg_backend_pid()`) has used so far, from Linux /proc; undefined where /proc is not available or
- * the process is gone. Benchmarks difference two readings to get the CPU cost of a run.
+ * the process is gone (or has no pid: not started). Benchmarks difference two readings to get the
+ * CPU cost of a run.
  */
-export function processCpuSeconds(pid: number): number | undefined {
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
