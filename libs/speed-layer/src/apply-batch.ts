@@ -143,23 +143,25 @@ function encode(batch: DeviceBatch, settings: SpeedLayerSettings): unknown[] {
 }
 
 /**
- * Readings grouped by metric and window, in order of first appearance. A record has a few groups
- * (usually one), so a linear search costs less than the maps it replaced.
+ * Readings grouped by metric and window, in order of first appearance. Looked up by metric then
+ * window start, so no key string is built per reading (only per group), and a backfilled record
+ * spanning thousands of windows stays linear.
  */
 function groupByWindow(batch: DeviceBatch, windowMs: number): WindowGroup[] {
+  const byMetric = new Map<string, Map<number, WindowGroup>>();
   const groups: WindowGroup[] = [];
   for (const reading of batch.readings) {
     const windowStart = windowStartOf(reading.time, windowMs);
-    let group: WindowGroup | undefined;
-    for (const candidate of groups) {
-      if (candidate.windowStart === windowStart && candidate.metric === reading.metric) {
-        group = candidate;
-        break;
-      }
+    let byStart = byMetric.get(reading.metric);
+    if (!byStart) {
+      byStart = new Map();
+      byMetric.set(reading.metric, byStart);
     }
+    let group = byStart.get(windowStart);
     if (!group) {
       const key = SpeedLayerKeys.window(batch.tenant, batch.device, reading.metric, windowStart);
       group = { key, metric: reading.metric, windowStart, readings: [] };
+      byStart.set(windowStart, group);
       groups.push(group);
     }
     group.readings.push(
@@ -176,11 +178,10 @@ function groupByWindow(batch: DeviceBatch, windowMs: number): WindowGroup[] {
  * only replaces a stored latest value with a strictly newer one (ties keep the earlier arrival).
  */
 function latestPerMetric(readings: ReadonlyArray<SpeedReading>): Array<[string, string, string]> {
-  const latest: SpeedReading[] = [];
+  const latest = new Map<string, SpeedReading>();
   for (const reading of readings) {
-    const index = latest.findIndex((newest) => newest.metric === reading.metric);
-    if (index < 0) latest.push(reading);
-    else if (reading.time > latest[index].time) latest[index] = reading;
+    const current = latest.get(reading.metric);
+    if (!current || reading.time > current.time) latest.set(reading.metric, reading);
   }
-  return latest.map((r) => [r.metric, String(r.time), String(r.value)]);
+  return [...latest.values()].map((r) => [r.metric, String(r.time), String(r.value)]);
 }
