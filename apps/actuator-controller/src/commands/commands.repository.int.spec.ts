@@ -119,4 +119,24 @@ describe('commands repository: the outbox', () => {
       { kind: 'sent', detail: { attempt: 2, via: 'retry' } },
     ]);
   });
+
+  it('audits the publish of a command whose ack was applied before it was marked sent, once', async () => {
+    const [row] = await repository.insert([command('heater', 'on')], 0);
+    await repository.complete(row.id, 'acknowledged', { kind: 'acknowledged', detail: {} });
+
+    expect(await repository.markSent([row.id], 1000, 'kafka')).toEqual([]);
+    await repository.markSent([row.id], 1000, 'kafka');
+
+    const { rows } = await pool.query<{ status: string; sent_at: Date | null; attempts: number }>(
+      'SELECT status, sent_at, attempts FROM commands WHERE id = $1',
+      [row.id],
+    );
+    expect(rows[0]).toMatchObject({ status: 'acknowledged', attempts: 1 });
+    expect(rows[0].sent_at).toBeInstanceOf(Date);
+    expect((await eventsOf(row.id)).map((event) => event.kind)).toEqual([
+      'created',
+      'acknowledged',
+      'sent',
+    ]);
+  });
 });

@@ -250,7 +250,10 @@ export class CommandsRepository {
 
   /**
    * Records a (re)send: `sent`, one more attempt, and the time the ack is due (the timeout doubles
-   * with every attempt). Only rows still waiting for an ack are touched.
+   * with every attempt). Only rows still waiting for an ack change status; a fast agent's ack can
+   * be applied before this mark (the publish and the ack race), and such a command gets its sent
+   * time and `sent` audit event all the same (once: while sent_at is unset), so the history shows
+   * every publish.
    *
    * Committed without waiting for the WAL flush: the command is already durable (inserted before
    * it was published), and a mark lost in a database crash only leaves it `pending`, which the
@@ -268,9 +271,17 @@ export class CommandsRepository {
                next_attempt_at = now() + make_interval(secs => $2::float8 * power(2, attempts) / 1000)
              WHERE id = ANY($1) AND status IN ('pending', 'sent')
              RETURNING ${COLUMNS}),
+           acknowledged_first AS (
+             UPDATE commands SET attempts = attempts + 1, sent_at = now()
+             WHERE id = ANY($1) AND status = 'acknowledged' AND sent_at IS NULL
+             RETURNING id, attempts),
            audit AS (
              INSERT INTO command_events (command_id, kind, detail)
-             SELECT id, 'sent', jsonb_build_object('attempt', attempts, 'via', $3::text) FROM sent)
+             SELECT id, 'sent', jsonb_build_object('attempt', attempts, 'via', $3::text) FROM sent
+             UNION ALL
+             SELECT id, 'sent', jsonb_build_object('attempt', attempts, 'via', $3::text,
+                                                   'acknowledgedFirst', true)
+               FROM acknowledged_first)
            SELECT * FROM sent`,
           [ids, ackTimeoutMs, via],
         );
