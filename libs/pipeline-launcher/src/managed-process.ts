@@ -30,15 +30,17 @@ export class ProcessExitedError extends Error {
     readonly exitCode: number | null,
     readonly signal: NodeJS.Signals | null,
     readonly logFile: string,
+    /** The last lines it printed: the log file may be gone by the time someone reads the error. */
+    readonly lastLines: readonly string[] = [],
   ) {
     super(
-      `${processName} exited (code ${exitCode ?? 'none'}, signal ${signal ?? 'none'}); see ${logFile}`,
+      `${processName} exited (code ${exitCode ?? 'none'}, signal ${signal ?? 'none'}); see ${logFile}` +
+        (lastLines.length > 0 ? `; its last output:\n${lastLines.join('\n')}` : ''),
     );
     this.name = 'ProcessExitedError';
   }
 }
 
-/** One child process of the pipeline: start, wait for it, signal it, restart it. */
 /**
  * A 16 MiB young generation (V8's default is 1-8 MiB): the services decode and encode tens of
  * thousands of short-lived JSON objects per second, and with the default semi-space most CPU
@@ -46,7 +48,11 @@ export class ProcessExitedError extends Error {
  */
 export const SERVICE_NODE_ARGS: readonly string[] = ['--max-semi-space-size=16'];
 
+const REMEMBERED_LINES = 30;
+
+/** One child process of the pipeline: start, wait for it, signal it, restart it. */
 export class ManagedProcess {
+  private readonly recentLines: string[] = [];
   private child: ChildProcess | undefined;
   private exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
   private log: WriteStream | undefined;
@@ -91,6 +97,8 @@ export class ManagedProcess {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {
         this.log?.write(`${line}\n`);
+        this.recentLines.push(line);
+        if (this.recentLines.length > REMEMBERED_LINES) this.recentLines.shift();
         this.options.onLine?.(line);
       });
     }
@@ -128,7 +136,9 @@ export class ManagedProcess {
   /** Rejects with ProcessExitedError when the process exits: race it against waits that need it alive. */
   unexpectedExit(): Promise<never> {
     return this.waitForExit().then(({ code, signal }) => {
-      throw new ProcessExitedError(this.name, code, signal, this.options.logFile);
+      throw new ProcessExitedError(this.name, code, signal, this.options.logFile, [
+        ...this.recentLines,
+      ]);
     });
   }
 }
