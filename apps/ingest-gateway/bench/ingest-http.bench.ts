@@ -6,7 +6,8 @@
  * point and the gateway's mean wait for Kafka's acknowledgement per request, which tell whether a
  * request's time goes to the gateway's work or to the broker.
  *
- * BENCH_POINTS (default 1,000,000 per format), BENCH_CONCURRENCY (4), BENCH_DEVICES (100).
+ * BENCH_POINTS (default 1,000,000 per format), BENCH_CONCURRENCY (4), BENCH_DEVICES (100),
+ * BENCH_FORMATS (`line,json`: which to measure, e.g. `json` alone when profiling the gateway).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +24,7 @@ const API_KEY = 'bench-ingest-key';
 const total = Number(process.env.BENCH_POINTS ?? 1_000_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const devices = Number(process.env.BENCH_DEVICES ?? 100);
+const formats = new Set((process.env.BENCH_FORMATS ?? 'line,json').split(','));
 const PER_BODY = 5000;
 
 /** Sum and count of the gateway's Kafka produce-duration histogram (from its /metrics). */
@@ -149,25 +151,27 @@ async function main(): Promise<void> {
         `${PER_BODY}-point bodies (8 distinct, rotated), ${concurrency} concurrent clients, ${devices} devices`,
     );
     const lineBodies = new Map<number, string>();
-    await measure(pipeline, 'line protocol (/api/v2/write)', (index) => {
-      const body = lineBodies.get(index % 8) ?? lineBody(index % 8, base);
-      lineBodies.set(index % 8, body);
-      return fetch(`${url}/api/v2/write?org=demo&bucket=b&precision=ns`, {
-        method: 'POST',
-        headers: { authorization: `Token ${API_KEY}`, 'content-type': 'text/plain' },
-        body,
+    if (formats.has('line'))
+      await measure(pipeline, 'line protocol (/api/v2/write)', (index) => {
+        const body = lineBodies.get(index % 8) ?? lineBody(index % 8, base);
+        lineBodies.set(index % 8, body);
+        return fetch(`${url}/api/v2/write?org=demo&bucket=b&precision=ns`, {
+          method: 'POST',
+          headers: { authorization: `Token ${API_KEY}`, 'content-type': 'text/plain' },
+          body,
+        });
       });
-    });
     const jsonBodies = new Map<number, string>();
-    await measure(pipeline, 'JSON batches (/api/v1/readings)', (index) => {
-      const body = jsonBodies.get(index % 8) ?? jsonBody(index % 8, base);
-      jsonBodies.set(index % 8, body);
-      return fetch(`${url}/api/v1/readings`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-        body,
+    if (formats.has('json'))
+      await measure(pipeline, 'JSON batches (/api/v1/readings)', (index) => {
+        const body = jsonBodies.get(index % 8) ?? jsonBody(index % 8, base);
+        jsonBodies.set(index % 8, body);
+        return fetch(`${url}/api/v1/readings`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+          body,
+        });
       });
-    });
   } finally {
     await pipeline.stop(15_000);
     await admin.query(`DROP DATABASE IF EXISTS ${id} WITH (FORCE)`);

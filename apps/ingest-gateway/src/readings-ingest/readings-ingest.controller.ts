@@ -1,9 +1,11 @@
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '../auth/api-key';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { RequireScope } from '../auth/require-scope.decorator';
 import { ApiError } from '../http/api-error';
+import { UNPARSED_JSON_BODY, type JsonBody } from '../http/json-body.parser';
 import { gatewayTraceparent } from '../http/trace-context';
 import { ReadingsIngestService, type IngestResult } from './readings-ingest.service';
 
@@ -16,13 +18,17 @@ export class ReadingsIngestController {
    * retry of an accepted batch gets the original 202 again (`Idempotent-Replayed: true`) and is not
    * published twice; 409 while the first attempt is still in flight, 422 for the same key with a
    * different body.
+   *
+   * The body arrives unparsed: a plainly valid batch is read straight from its bytes (see
+   * `ReadingsRequestValidator.validateJson`), anything else is parsed and checked as usual.
    */
   @Post()
   @HttpCode(202)
   @RequireScope('write')
+  @RouteConfig(UNPARSED_JSON_BODY)
   async post(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: unknown,
+    @Body() body: JsonBody | undefined,
     @Headers('traceparent') traceparent: string | undefined,
     @Headers('content-type') contentType: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,

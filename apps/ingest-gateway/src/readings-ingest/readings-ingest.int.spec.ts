@@ -229,6 +229,14 @@ describe('POST /api/v1/readings against the embedded broker', () => {
         path: 'readings[0].value',
         message: /finite number \(got Infinity\)/,
       },
+      {
+        name: 'a __proto__ key in an otherwise plain batch',
+        body: `{"readings":[{"device":"bad-input","metric":"m","time":${Date.now()},"value":1,"tags":{"__proto__":"x"}}]}`,
+        status: 400,
+        code: 'invalid_json',
+        path: '(body)',
+        message: /forbidden prototype property/,
+      },
       { name: 'an empty body', body: '', status: 400, code: 'invalid_json', path: '(body)' },
       {
         name: 'a missing field',

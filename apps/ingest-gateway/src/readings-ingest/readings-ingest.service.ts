@@ -4,12 +4,13 @@ import { AuthError } from '../auth/auth.errors';
 import { mayAccessDevice, type Principal } from '../auth/api-key';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { ApiError } from '../http/api-error';
-import { groupByDevice } from './raw-batch.builder';
+import { JsonBody } from '../http/json-body.parser';
+import type { DeviceBatch } from './raw-batch.builder';
 import { readingsRejected } from './ingest.metrics';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { ReadingsPublisher } from './readings.publisher';
-import { ReadingsRequestValidator, type ValidatedReading } from './readings-request.validator';
+import { ReadingsRequestValidator } from './readings-request.validator';
 
 export interface IngestResult {
   accepted: number;
@@ -56,15 +57,18 @@ export class ReadingsIngestService {
   ): Promise<IngestOutcome> {
     if (idempotencyKey === undefined)
       return { result: await this.ingest(principal, body, traceparent, source), replayed: false };
+    // the fingerprint is of the content, so a retry that serialises the same batch differently matches
+    const content = body instanceof JsonBody ? body.parse() : body;
     return this.idempotency.execute(
       principal.tenant,
       idempotencyKey,
-      IdempotencyService.fingerprint(body),
-      () => this.ingest(principal, body, traceparent, source),
+      IdempotencyService.fingerprint(content),
+      () => this.ingest(principal, content, traceparent, source),
       (published) => ({ accepted: published.accepted }),
     );
   }
 
+  /** `body`: the parsed request, or a `JsonBody` to read it from (see `validateJson`). */
   async ingest(
     principal: Principal,
     body: unknown,
@@ -72,7 +76,8 @@ export class ReadingsIngestService {
     source: IngestSource = 'http',
   ): Promise<IngestResult> {
     const receivedAt = Date.now();
-    const validation = this.validator.validate(body);
+    const validation =
+      body instanceof JsonBody ? this.validator.validateJson(body) : this.validator.validate(body);
     if (!validation.ok) {
       if (validation.reason === 'too_many_readings') {
         readingsRejected.inc({ reason: 'too_many_readings' }, validation.count);
@@ -81,7 +86,7 @@ export class ReadingsIngestService {
           { path: 'readings', message, value: validation.count },
         ]);
       }
-      readingsRejected.inc({ reason: 'invalid' }, countReadings(body));
+      readingsRejected.inc({ reason: 'invalid' }, validation.count);
       const more =
         validation.totalIssues > validation.issues.length
           ? ` (first ${validation.issues.length} listed)`
@@ -94,21 +99,21 @@ export class ReadingsIngestService {
       );
     }
 
-    const { readings } = validation;
+    const { devices, count } = validation;
     try {
-      this.authorise(principal, validation.tenant, readings);
-      await this.rateLimit.consume(principal, readings.length);
+      this.authorise(principal, validation.tenant, devices);
+      await this.rateLimit.consume(principal, count);
     } catch (error) {
-      readingsRejected.inc({ reason: (error as ApiError).code }, readings.length);
+      readingsRejected.inc({ reason: (error as ApiError).code }, count);
       throw error;
     }
-    const { accepted } = await this.publisher.publish(principal, groupByDevice(readings), {
+    const { accepted } = await this.publisher.publish(principal, devices, {
       source,
       traceparent,
       receivedAt,
       // only called for an error, so the scan costs nothing on the hot path
       devicePath: (device) =>
-        `readings[${readings.findIndex((reading) => reading.device === device)}].device`,
+        `readings[${devices.find((batch) => batch.device === device)?.firstIndex}].device`,
     });
     return { accepted };
   }
@@ -116,18 +121,14 @@ export class ReadingsIngestService {
   private authorise(
     principal: Principal,
     tenant: string | undefined,
-    readings: ValidatedReading[],
+    devices: readonly DeviceBatch[],
   ): void {
     if (tenant !== undefined && tenant !== principal.tenant)
       throw AuthError.otherTenant(tenant, 'tenant');
     if (principal.deviceIds === null) return;
-    const index = readings.findIndex((reading) => !mayAccessDevice(principal, reading.device));
-    if (index >= 0)
-      throw AuthError.deviceNotAllowed(readings[index].device, `readings[${index}].device`);
+    // devices come in order of first appearance: this names the first reading the key may not write
+    const denied = devices.find((batch) => !mayAccessDevice(principal, batch.device));
+    if (denied !== undefined)
+      throw AuthError.deviceNotAllowed(denied.device, `readings[${denied.firstIndex}].device`);
   }
-}
-
-function countReadings(body: unknown): number {
-  const readings = (body as { readings?: unknown } | null)?.readings;
-  return Array.isArray(readings) ? readings.length : 0;
 }

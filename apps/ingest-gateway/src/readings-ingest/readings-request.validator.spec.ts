@@ -32,10 +32,21 @@ describe('readings request validation', () => {
     expect(result).toEqual({
       ok: true,
       tenant: undefined,
-      readings: [
-        { device: 'room-1', metric: 'temperature', time: NOW - 60_000, value: 21.5, unit: 'C' },
-        { device: 'room-1', metric: 'humidity', time: NOW - 60_000, value: 40 },
-        { device: 'room-2', metric: 'power', time: NOW, value: 0, tags: { phase: 'L1' } },
+      count: 3,
+      devices: [
+        {
+          device: 'room-1',
+          firstIndex: 0,
+          readings: [
+            { metric: 'temperature', time: NOW - 60_000, value: 21.5, unit: 'C' },
+            { metric: 'humidity', time: NOW - 60_000, value: 40 },
+          ],
+        },
+        {
+          device: 'room-2',
+          firstIndex: 2,
+          readings: [{ metric: 'power', time: NOW, value: 0, tags: { phase: 'L1' } }],
+        },
       ],
     });
   });
@@ -56,9 +67,18 @@ describe('readings request validation', () => {
     expect(plain).toEqual({
       ok: true,
       tenant: 'acme',
-      readings: [
-        { device: 'room-1', metric: 'temperature', time: NOW - 60_000, value: 21.5, unit: 'C' },
-        { device: 'room-2', metric: 'power', time: NOW, value: 0, tags: { phase: 'L1' } },
+      count: 2,
+      devices: [
+        {
+          device: 'room-1',
+          firstIndex: 0,
+          readings: [{ metric: 'temperature', time: NOW - 60_000, value: 21.5, unit: 'C' }],
+        },
+        {
+          device: 'room-2',
+          firstIndex: 1,
+          readings: [{ metric: 'power', time: NOW, value: 0, tags: { phase: 'L1' } }],
+        },
       ],
     });
   });
@@ -74,7 +94,7 @@ describe('readings request validation', () => {
       ],
     });
     if (!result.ok) throw new Error(JSON.stringify(result));
-    const tags = result.readings.map((reading) => reading.tags);
+    const tags = result.devices.flatMap((batch) => batch.readings.map((reading) => reading.tags));
     expect(tags[1]).toBe(tags[0]);
     expect(Object.isFrozen(tags[0])).toBe(true);
     expect(new Set(tags).size).toBe(4);
@@ -130,7 +150,7 @@ describe('readings request validation', () => {
       device: 'd9',
       readings: [{ metric: 'm', time: NOW, value: 1 }],
     });
-    expect(result.ok && result.readings[0].device).toBe('d9');
+    expect(result.ok && result.devices.map((batch) => batch.device)).toEqual(['d9']);
   });
 
   it.each([
@@ -239,7 +259,7 @@ describe('readings request validation', () => {
     const result = big.validate({
       readings: Array.from({ length: 300 }, () => ({ ...good, value: 'x' })),
     });
-    expect(result).toMatchObject({ ok: false, reason: 'invalid', totalIssues: 300 });
+    expect(result).toMatchObject({ ok: false, reason: 'invalid', totalIssues: 300, count: 300 });
     expect(issuesOf(result)).toHaveLength(MAX_REPORTED_ISSUES);
   });
 
@@ -258,6 +278,7 @@ describe('readings request validation', () => {
       readings: [{ ...good, quality: 'good' }],
       source: 'agent',
     });
-    expect(result.ok && result.readings[0]).toEqual(good);
+    const { device, ...reading } = good;
+    expect(result.ok && result.devices).toEqual([{ device, firstIndex: 0, readings: [reading] }]);
   });
 });

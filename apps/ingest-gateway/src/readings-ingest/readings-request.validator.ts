@@ -10,8 +10,12 @@ import {
   formatPath,
   isPlainObject,
   quickCheck,
+  type RawReading,
 } from '@sluice/contracts';
 import type { ApiErrorDetail } from '../http/api-error';
+import type { JsonBody } from '../http/json-body.parser';
+import { parsePlainReadings } from './plain-readings.parser';
+import { DeviceBatches, type DeviceBatch } from './raw-batch.builder';
 
 export interface ReadingsLimits {
   /** Most readings one request may carry. */
@@ -22,20 +26,28 @@ export interface ReadingsLimits {
   maxFutureMs: number;
 }
 
-/** A reading that passed validation, with its device resolved and its time in epoch ms. */
-export interface ValidatedReading {
-  device: string;
-  metric: string;
-  time: number;
-  value: number;
-  unit?: string;
-  tags?: Record<string, string>;
+/**
+ * A valid batch: its readings (times in epoch ms) per device, devices in order of first
+ * appearance, and how many there are.
+ */
+export interface ValidBatch {
+  ok: true;
+  tenant: string | undefined;
+  devices: DeviceBatch[];
+  count: number;
 }
 
 export type ReadingsValidation =
-  | { ok: true; tenant: string | undefined; readings: ValidatedReading[] }
+  | ValidBatch
   | { ok: false; reason: 'too_many_readings'; count: number; limit: number }
-  | { ok: false; reason: 'invalid'; issues: ApiErrorDetail[]; totalIssues: number };
+  | {
+      ok: false;
+      reason: 'invalid';
+      issues: ApiErrorDetail[];
+      totalIssues: number;
+      /** Readings in the body (0 when it has no readings array). */
+      count: number;
+    };
 
 /** Error lists are capped so a batch of 5000 bad readings does not produce a 1 MB error body. */
 export const MAX_REPORTED_ISSUES = 100;
@@ -82,9 +94,23 @@ export class ReadingsRequestValidator {
     });
   }
 
+  /**
+   * `validate(json.parse())`, read straight from the bytes when the batch is plainly valid (see
+   * `parsePlainReadings`). Throws the 400 `invalid_json` ApiError for a body that is not JSON.
+   */
+  validateJson(json: JsonBody): ReadingsValidation {
+    const now = this.clock();
+    const plain = parsePlainReadings(json.bytes, {
+      maxReadings: this.limits.maxReadings,
+      earliest: now - this.limits.maxPastMs,
+      latest: now + this.limits.maxFutureMs,
+    });
+    return plain === undefined ? this.validate(json.parse()) : { ok: true, ...plain };
+  }
+
   validate(body: unknown): ReadingsValidation {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return invalid([
+      return invalid(0, [
         {
           path: '(body)',
           message: `must be a JSON object with a "readings" array (got ${describeValue(body)})`,
@@ -103,28 +129,24 @@ export class ReadingsRequestValidator {
     }
 
     const plain = this.quickReadings(record);
-    if (plain !== undefined)
-      return { ok: true, tenant: record.tenant as string | undefined, readings: plain };
+    if (plain !== undefined) return plain;
 
+    const count = Array.isArray(record.readings) ? record.readings.length : 0;
     const issues = missingDeviceIssues(record);
     const parsed = this.schema.safeParse(body, { reportInput: true });
     if (!parsed.success) issues.push(...parsed.error.issues.map(toDetail));
-    if (!parsed.success || issues.length > 0) return invalid(sortByReadingIndex(issues));
+    if (!parsed.success || issues.length > 0) return invalid(count, sortByReadingIndex(issues));
     const data = parsed.data;
 
-    const readings = data.readings.map((item): ValidatedReading => {
-      // missingDeviceIssues guarantees one of the two is present
-      const reading: ValidatedReading = {
-        device: (item.device ?? data.device) as string,
-        metric: item.metric,
-        time: item.time,
-        value: item.value,
-      };
+    const batches = new DeviceBatches();
+    data.readings.forEach((item, index) => {
+      const reading: RawReading = { metric: item.metric, time: item.time, value: item.value };
       if (item.unit !== undefined) reading.unit = item.unit;
       if (item.tags !== undefined) reading.tags = item.tags;
-      return reading;
+      // missingDeviceIssues guarantees one of the two is present
+      batches.add((item.device ?? data.device) as string, reading, index);
     });
-    return { ok: true, tenant: data.tenant, readings };
+    return { ok: true, tenant: data.tenant, devices: batches.list(), count };
   }
 
   /**
@@ -132,7 +154,7 @@ export class ReadingsRequestValidator {
    * machine-made request), checked without zod, which cost more than the rest of accepting it.
    * undefined when anything needs a closer look: the schema then decides and words the problems.
    */
-  private quickReadings(body: Record<string, unknown>): ValidatedReading[] | undefined {
+  private quickReadings(body: Record<string, unknown>): ValidBatch | undefined {
     // read once per batch: every access to a binding re-exported by a barrel runs a getter
     const check = quickCheck;
     const isObject = isPlainObject;
@@ -147,8 +169,9 @@ export class ReadingsRequestValidator {
     const goodDevices = new Set<unknown>();
     const goodMetrics = new Set<unknown>();
     const tagSets = new TagSetInterner();
-    const validated: ValidatedReading[] = [];
-    for (const item of readings as unknown[]) {
+    const batches = new DeviceBatches();
+    for (let index = 0; index < readings.length; index += 1) {
+      const item: unknown = readings[index];
       if (!isObject(item)) return undefined;
       const itemDevice = item.device === undefined ? device : item.device;
       const { metric, time, value, unit, tags } = item;
@@ -170,12 +193,17 @@ export class ReadingsRequestValidator {
       ) {
         return undefined;
       }
-      const reading = { device: itemDevice, metric, time, value } as ValidatedReading;
+      const reading = { metric, time, value } as RawReading;
       if (unit !== undefined) reading.unit = unit;
       if (tags !== undefined) reading.tags = tagSets.intern(itemDevice as string, tags);
-      validated.push(reading);
+      batches.add(itemDevice as string, reading, index);
     }
-    return validated;
+    return {
+      ok: true,
+      tenant: tenant as string | undefined,
+      devices: batches.list(),
+      count: readings.length,
+    };
   }
 
   private windowProblem(epochMs: number): string | undefined {
@@ -290,12 +318,13 @@ function truncate(value: string): string {
   return value.length > 80 ? `${value.slice(0, 77)}...` : value;
 }
 
-function invalid(issues: ApiErrorDetail[]): ReadingsValidation {
+function invalid(count: number, issues: ApiErrorDetail[]): ReadingsValidation {
   return {
     ok: false,
     reason: 'invalid',
     issues: issues.slice(0, MAX_REPORTED_ISSUES),
     totalIssues: issues.length,
+    count,
   };
 }
 
