@@ -25,6 +25,7 @@ import {
 } from './program-state';
 import type { Program } from './program.schema';
 import { describe, describeMissing, type ReasonContext } from './reason.formatter';
+import { recordSteadyVerdict, steadyVerdict } from './steady-verdict';
 
 export interface ReadingEvent {
   readonly type: 'reading';
@@ -296,6 +297,11 @@ export function evaluate(
     };
   }
 
+  if (input.type === 'reading' && options.trace === false) {
+    const steady = steadyVerdict(compiled, current, input);
+    if (steady !== undefined) return steady;
+  }
+
   const now = current.time === null ? input.time : Math.max(current.time, input.time);
   const series = updateSeries(
     compiled,
@@ -424,19 +430,21 @@ export function evaluate(
               : describe(c.index, ctx),
         }));
 
+  const nextState: ProgramState = {
+    format: 1,
+    program: current.program,
+    time: now,
+    series,
+    holds,
+    latches,
+    issued,
+    active,
+    alerts,
+  };
+  recordSteadyVerdict(compiled, nextState, outcomes, decided, traceDecisions);
   let desired: Record<string, DesiredCommand> | undefined;
   return {
-    state: {
-      format: 1,
-      program: current.program,
-      time: now,
-      series,
-      holds,
-      latches,
-      issued,
-      active,
-      alerts,
-    },
+    state: nextState,
     actions,
     // built on first read: a record keyed by actuator ids takes a new object shape per program, and
     // the controller's stream evaluation never reads it
