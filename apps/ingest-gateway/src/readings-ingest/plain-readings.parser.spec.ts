@@ -62,6 +62,14 @@ describe('plain readings parser', () => {
       `{"device":"d1","readings":[{"metric":"m","time":${NOW / 1e5}e5,"value":1}]}`,
     ],
     [
+      'UTF-8 in a unit and tags',
+      `{"device":"d1","readings":[${reading(',"unit":"°C","tags":{"Ort":"Zürich","城市":"東京 🌧"}')}]}`,
+    ],
+    [
+      'unknown fields of every kind, ignored as the schema ignores them',
+      `{"source":{"agent":"x","v":[1,-2.5e3,true,false,null,{},[]],"n":null},"readings":[${reading(',"device":"d1","quality":"good","meta":{"a":[{"b":"ç"}]},"seq":7')}],"sent":1e3}`,
+    ],
+    [
       'the boundaries of the time window',
       `{"device":"d1","readings":[{"metric":"m","time":${RULES.earliest},"value":1},{"metric":"m","time":${RULES.latest},"value":2}]}`,
     ],
@@ -125,11 +133,14 @@ describe('plain readings parser', () => {
   describe('leaves everything but a plainly valid batch to JSON.parse and the schema', () => {
     it.each([
       ['an escape in a string', `{"readings":[${reading(',"device":"d\\u0031"')}]}`],
-      ['a non-ASCII character', `{"readings":[${reading(',"device":"d1","unit":"°C"')}]}`],
-      ['an unknown reading field', `{"readings":[${reading(',"device":"d1","quality":"good"')}]}`],
       [
-        'an unknown top-level field',
-        `{"source":"agent","readings":[${reading(',"device":"d1"')}]}`,
+        'an escape in an unknown field',
+        `{"readings":[${reading(',"device":"d1","note":"say \\"hi\\""')}]}`,
+      ],
+      ['a constructor field', `{"readings":[${reading(',"device":"d1","constructor":"x"')}]}`],
+      [
+        'an unknown field nested deeper than the skip bound',
+        `{"deep":${'['.repeat(40)}${']'.repeat(40)},"readings":[${reading(',"device":"d1"')}]}`,
       ],
       ['a repeated field', `{"readings":[${reading(',"device":"d1","value":3')}]}`],
       [
@@ -261,6 +272,11 @@ describe('plain readings parser', () => {
         /forbidden prototype property/,
       ],
       [
+        'a __proto__ key inside an unknown field',
+        `{"meta":{"__proto__":{"admin":true}},"readings":[${reading(',"device":"d1"')}]}`,
+        /forbidden prototype property/,
+      ],
+      [
         'a __proto__ written with an escape',
         `{"readings":[${reading(',"device":"d1","tags":{"\\u005f_proto__":"x"}')}]}`,
         /forbidden prototype property/,
@@ -280,6 +296,18 @@ describe('plain readings parser', () => {
         message: expect.stringMatching(reason),
       });
     });
+  });
+
+  it('decodes invalid UTF-8 as the whole body would be (U+FFFD)', () => {
+    const [before, after] = reading(',"device":"d1","tags":{"k":"a_b"}').split('_');
+    const bytes = Buffer.concat([
+      Buffer.from(`{"readings":[${before}`),
+      Buffer.from([0xff, 0xc3]),
+      Buffer.from(`${after}]}`),
+    ]);
+    const result = parsePlainReadings(bytes, RULES);
+    expect(result!.devices[0].readings[0].tags).toEqual({ k: 'a\uFFFD\uFFFDb' });
+    expect({ ok: true, ...result }).toEqual(validator.validate(JSON.parse(bytes.toString('utf8'))));
   });
 
   it('never gives a tag object another prototype', () => {

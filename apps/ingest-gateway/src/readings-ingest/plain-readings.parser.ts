@@ -20,16 +20,16 @@ export interface PlainReadings {
 
 /**
  * Reads the body of `POST /api/v1/readings` straight from its bytes when it is a plainly valid
- * batch — what machines send: ASCII strings without escapes, epoch-ms times inside the window,
- * known fields only, each once — and returns its readings grouped per device, exactly what
- * `JSON.parse` + `ReadingsRequestValidator` + grouping would have produced for it.
+ * batch — what machines send: strings without escapes, epoch-ms times inside the window, each
+ * field once — and returns its readings grouped per device, exactly what `JSON.parse` +
+ * `ReadingsRequestValidator` + grouping would have produced for it. Unknown fields are skipped,
+ * as the schema ignores them.
  *
  * undefined means "not plain", never "invalid": the caller then parses the text with
  * secure-json-parse and validates it with the schema, which decide and word every problem. So
- * anything unusual bails out — an escape or a non-ASCII byte in a string, a key outside the
- * schema, a repeated key, `null`, an ISO time, a `__proto__` or `constructor` tag key (the
- * checked path refuses the first; no object is ever given either as a key here), more readings
- * than allowed, a syntax error.
+ * anything unusual bails out — an escape in a string, a repeated field, `null` for a field, an ISO
+ * time, a `__proto__` or `constructor` key anywhere (the checked path refuses the first; no object
+ * is ever given either as a key here), more readings than allowed, a syntax error.
  *
  * Why: `JSON.parse` needs the whole body as one string, and a 500 kB string lands in V8's large
  * object space, whose fresh pages cost more than parsing it; then the validator and grouping copy
@@ -64,6 +64,8 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
 const TAG_KEY_MAX = 128;
+// Unknown fields nested deeper than this are left to JSON.parse (no recursion without a bound).
+const MAX_SKIPPED_DEPTH = 32;
 const STRING_CACHE_SLOTS = 1024;
 const TAG_VALUE_MAX = 256;
 
@@ -95,6 +97,9 @@ const KEYS = {
   tags: encodeKey('tags'),
   proto: encodeKey('__proto__'),
   constructor: encodeKey('constructor'),
+  true: encodeKey('true'),
+  false: encodeKey('false'),
+  null: encodeKey('null'),
 };
 
 /** A device's last tag set: its keys and values in order, and the frozen object shared by readings. */
@@ -112,6 +117,7 @@ class PlainReadingsParser {
   private tokenStart = 0;
   private tokenEnd = 0;
   private tokenHash = 0;
+  private tokenAscii = true;
   /** Strings decoded so far, by hash of their bytes (a collision only costs a decode). */
   private readonly strings: Array<string | undefined> = new Array<string | undefined>(
     STRING_CACHE_SLOTS,
@@ -147,15 +153,17 @@ class PlainReadingsParser {
     do {
       this.expect(QUOTE);
       this.stringToken();
-      let field: number;
+      let field = 0;
       if (this.tokenIs(KEYS.readings)) field = TOP_READINGS;
       else if (this.tokenIs(KEYS.device)) field = TOP_DEVICE;
       else if (this.tokenIs(KEYS.tenant)) field = TOP_TENANT;
-      else throw notPlain;
+      else this.refuseForbiddenKey();
       if ((seen & field) !== 0) throw notPlain;
       seen |= field;
       this.expect(COLON);
-      if (field === TOP_READINGS) {
+      if (field === 0) {
+        this.skipValue(0);
+      } else if (field === TOP_READINGS) {
         this.readings();
       } else {
         const value = this.string();
@@ -194,6 +202,9 @@ class PlainReadingsParser {
       seen |= field;
       this.expect(COLON);
       switch (field) {
+        case 0:
+          this.skipValue(0);
+          break;
         case DEVICE:
           device = this.string();
           break;
@@ -209,7 +220,7 @@ class PlainReadingsParser {
         case UNIT:
           unit = this.string();
           break;
-        default:
+        case TAGS:
           this.tags();
           hasTags = true;
       }
@@ -236,6 +247,7 @@ class PlainReadingsParser {
     this.count += 1;
   }
 
+  /** The field bit of the key just read; 0 for a key outside the schema. */
   private readingField(): number {
     this.stringToken();
     const body = this.body;
@@ -262,8 +274,55 @@ class PlainReadingsParser {
       field = VALUE;
       key = KEYS.value;
     }
-    if (!this.tokenIs(key)) throw notPlain;
-    return field;
+    if (this.tokenIs(key)) return field;
+    this.refuseForbiddenKey();
+    return 0;
+  }
+
+  private refuseForbiddenKey(): void {
+    if (this.tokenIs(KEYS.proto) || this.tokenIs(KEYS.constructor)) throw notPlain;
+  }
+
+  /** Skips a well-formed value of a field the schema ignores. */
+  private skipValue(depth: number): void {
+    this.skipWhitespace();
+    const body = this.body;
+    const byte = body[this.pos];
+    if (byte === QUOTE) {
+      this.pos += 1;
+      this.stringToken();
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (depth === MAX_SKIPPED_DEPTH) throw notPlain;
+      const close = byte === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+      this.pos += 1;
+      this.skipWhitespace();
+      if (body[this.pos] === close) {
+        this.pos += 1;
+        return;
+      }
+      do {
+        if (byte === OPEN_BRACE) {
+          this.expect(QUOTE);
+          this.stringToken();
+          this.refuseForbiddenKey();
+          this.expect(COLON);
+        }
+        this.skipValue(depth + 1);
+      } while (this.next(COMMA, close));
+    } else if (!(
+      this.skipLiteral(KEYS.true) ||
+      this.skipLiteral(KEYS.false) ||
+      this.skipLiteral(KEYS.null)
+    )) {
+      this.number();
+    }
+  }
+
+  private skipLiteral(literal: Uint8Array): boolean {
+    for (let i = 0; i < literal.length; i += 1)
+      if (this.body[this.pos + i] !== literal[i]) return false;
+    this.pos += literal.length;
+    return true;
   }
 
   /** A tags object into `scratchTags`: string values only, each key once, within the limits. */
@@ -280,13 +339,9 @@ class PlainReadingsParser {
     do {
       this.expect(QUOTE);
       this.stringToken();
-      if (
-        this.tokenEnd - this.tokenStart > TAG_KEY_MAX ||
-        this.tokenIs(KEYS.proto) ||
-        this.tokenIs(KEYS.constructor)
-      ) {
-        throw notPlain;
-      }
+      // bytes, not characters: never fewer, so a key that passes here passes the schema
+      if (this.tokenEnd - this.tokenStart > TAG_KEY_MAX) throw notPlain;
+      this.refuseForbiddenKey();
       const key = this.tokenString();
       for (let i = 0; i < count; i += 2) if (flat[i] === key) throw notPlain;
       this.expect(COLON);
@@ -335,23 +390,26 @@ class PlainReadingsParser {
     return this.tokenString();
   }
 
-  /** Scans a string's bytes after its opening quote: printable ASCII without escapes only. */
+  /** Scans a string's bytes after its opening quote; escapes are left to JSON.parse. */
   private stringToken(): void {
     const body = this.body;
     let pos = this.pos;
     let hash = 0;
+    let ascii = true;
     const start = pos;
     for (;;) {
       const byte = body[pos];
       if (byte === QUOTE) break;
-      // also ends the loop at the end of the body (undefined)
-      if (!(byte >= SPACE && byte < 0x7f) || byte === BACKSLASH) throw notPlain;
+      // a control character is not JSON; also ends the loop at the end of the body (undefined)
+      if (!(byte >= SPACE) || byte === BACKSLASH) throw notPlain;
+      if (byte >= 0x80) ascii = false;
       hash = (Math.imul(hash, 31) + byte) | 0;
       pos += 1;
     }
     this.tokenStart = start;
     this.tokenEnd = pos;
     this.tokenHash = hash;
+    this.tokenAscii = ascii;
     this.pos = pos + 1;
   }
 
@@ -363,9 +421,14 @@ class PlainReadingsParser {
     return true;
   }
 
-  /** The last string token as a string, decoded once per body for each distinct content. */
+  /**
+   * The last string token as a string, an ASCII one decoded once per body for each distinct
+   * content. UTF-8 is decoded like the whole body would be: quotes are ASCII, so a string's bytes
+   * decode alone as they do in place (invalid sequences become U+FFFD either way).
+   */
   private tokenString(): string {
     const { body, tokenStart, tokenEnd } = this;
+    if (!this.tokenAscii) return body.toString('utf8', tokenStart, tokenEnd);
     const length = tokenEnd - tokenStart;
     const slot = this.tokenHash & (STRING_CACHE_SLOTS - 1);
     const cached = this.strings[slot];
