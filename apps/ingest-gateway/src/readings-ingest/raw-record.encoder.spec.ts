@@ -32,10 +32,22 @@ describe('raw record encoder', () => {
     ),
   };
 
+  // non-ASCII only in a shared tag set, after ASCII readings: UTF-8, not Latin-1, for this one
+  const place = Object.freeze({ site: 'Zürich' });
+  const utf8Tags: RawReadingBatch = {
+    ...times,
+    device: 'd-3',
+    readings: [
+      { metric: 'm', time: 1_772_366_400_000, value: 1 },
+      { metric: 'm', time: 1_772_366_400_001, value: 2, tags: place },
+      { metric: 'm', time: 1_772_366_400_002, value: 3, tags: place },
+    ],
+  };
+
   it('produces the same JSON as encodeRecord for each batch, decodable by the contract', () => {
-    const values = encodeRawBatches([batch, times, batch]);
+    const values = encodeRawBatches([batch, times, utf8Tags, batch]);
     expect(values.map((value) => value.toString())).toEqual(
-      [batch, times, batch].map((each) => encodeRecord(each).toString()),
+      [batch, times, utf8Tags, batch].map((each) => encodeRecord(each).toString()),
     );
     expect(decodeRecord(RawReadingBatchSchema, values[0])).toEqual(
       decodeRecord(RawReadingBatchSchema, encodeRecord(batch)),

@@ -4,6 +4,8 @@ import type { RawReadingBatch } from '@sluice/contracts';
 // series, so a 5,000-line body of 100 series serialises 100 tag sets instead of 5,000.
 const frozenTagsSuffix = new WeakMap<object, string>();
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
 // `{"metric":"...","time":` per metric name. Names are few, but they come from clients, so the
 // cache is emptied when it grows past a bound rather than kept forever.
 const metricPrefixes = new Map<string, string>();
@@ -43,18 +45,39 @@ function epochMsString(time: number): string {
   return `${high}${String(MILLION + time - high * MILLION).slice(1)}`;
 }
 
-function batchJson(batch: RawReadingBatch): string {
+/** A batch's JSON, and whether it is all ASCII (then its UTF-8 is its Latin-1: one byte a char). */
+function batchJson(batch: RawReadingBatch): { text: string; ascii: boolean } {
   let out = `{"tenant":${JSON.stringify(batch.tenant)},"device":${JSON.stringify(batch.device)},"source":"${batch.source}","receivedAt":${batch.receivedAt},"readings":[`;
+  // metric names are ASCII by contract; devices and tenants too, but the encoder does not rely on it
+  let ascii = !NON_ASCII.test(out);
   const { readings } = batch;
+  // a device's readings mostly repeat the previous metric and (frozen) tags: skip the cache lookups
+  let lastMetric: string | undefined;
+  let lastPrefix = '';
+  let lastTags: Record<string, string> | undefined;
+  let lastSuffix = '}';
   for (let i = 0; i < readings.length; i += 1) {
     const reading = readings[i];
+    if (reading.metric !== lastMetric) {
+      lastMetric = reading.metric;
+      lastPrefix = metricPrefix(lastMetric);
+    }
+    if (reading.tags !== lastTags) {
+      lastTags = reading.tags;
+      lastSuffix = tagsSuffix(lastTags);
+      if (ascii && NON_ASCII.test(lastSuffix)) ascii = false;
+    }
     if (i > 0) out += ',';
     // a finite number's String() is its JSON
-    out += `${metricPrefix(reading.metric)}${epochMsString(reading.time)},"value":${reading.value}`;
-    if (reading.unit !== undefined) out += `,"unit":${JSON.stringify(reading.unit)}`;
-    out += tagsSuffix(reading.tags);
+    out += `${lastPrefix}${epochMsString(reading.time)},"value":${reading.value}`;
+    if (reading.unit !== undefined) {
+      const unit = JSON.stringify(reading.unit);
+      if (ascii && NON_ASCII.test(unit)) ascii = false;
+      out += `,"unit":${unit}`;
+    }
+    out += lastSuffix;
   }
-  return `${out}]}`;
+  return { text: `${out}]}`, ascii };
 }
 
 /**
@@ -68,14 +91,16 @@ function batchJson(batch: RawReadingBatch): string {
  */
 export function encodeRawBatches(batches: readonly RawReadingBatch[]): Buffer[] {
   const texts = batches.map(batchJson);
-  const lengths = texts.map((text) => Buffer.byteLength(text));
+  // counting UTF-8 bytes and encoding UTF-8 cost more than copying Latin-1, which ASCII is
+  const lengths = texts.map(({ text, ascii }) => (ascii ? text.length : Buffer.byteLength(text)));
   let total = 0;
   for (const length of lengths) total += length;
   const buffer = Buffer.allocUnsafe(total);
   const values: Buffer[] = [];
   let offset = 0;
   for (let i = 0; i < texts.length; i += 1) {
-    buffer.write(texts[i], offset, lengths[i], 'utf8');
+    const { text, ascii } = texts[i];
+    buffer.write(text, offset, lengths[i], ascii ? 'latin1' : 'utf8');
     values.push(buffer.subarray(offset, offset + lengths[i]));
     offset += lengths[i];
   }
