@@ -15,6 +15,10 @@ export function createRedis(config: RedisConfig): Redis {
   const redis = new Redis(config.url, {
     keyPrefix: config.keyPrefix ?? '',
     connectionName: config.connectionName ?? 'sluice',
+    // Commands issued in the same event-loop turn leave in one socket write: the services send
+    // independent commands per record or per command (safety checks, detector state), and on
+    // this VM each write costs more CPU than the command it carries.
+    enableAutoPipelining: true,
   });
   // ioredis reconnects by itself; without a listener each failed attempt would be printed by
   // ioredis as an "Unhandled error event". Readiness reports the outage; this keeps it in the log.
