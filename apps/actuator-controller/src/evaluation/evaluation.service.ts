@@ -30,6 +30,8 @@ export interface DeviceReadings {
   readings: ReadonlyArray<{ metric: string; time: number; value: number }>;
   /** Gateway accept time, for the reading → command latency. */
   ingestTs?: number;
+  /** The device's programs, when the caller has already looked them up in the catalog. */
+  programs?: readonly RunnableProgram[];
 }
 
 /**
@@ -56,7 +58,7 @@ export class EvaluationService {
     const involved = new Map<string, RunnableProgram>();
     const inputs: Array<{ batch: DeviceReadings; programs: readonly RunnableProgram[] }> = [];
     for (const batch of batches) {
-      const programs = this.catalog.forDevice(batch.tenant, batch.device);
+      const programs = batch.programs ?? this.catalog.forDevice(batch.tenant, batch.device);
       if (programs.length === 0) continue;
       inputs.push({ batch, programs });
       for (const entry of programs) involved.set(entry.key, entry);

@@ -49,11 +49,20 @@ export class TelemetryCleanEvaluationConsumer implements OnModuleInit {
         const inputs: DeviceReadings[] = [];
         for (const message of batch.messages) {
           const keyed = message.key === null ? undefined : parseDeviceKey(message.key);
-          if (keyed && this.catalog.forDevice(keyed.tenant, keyed.device).length === 0) continue;
+          const programs = keyed && this.catalog.forDevice(keyed.tenant, keyed.device);
+          if (programs?.length === 0) continue;
           try {
+            const input = decodeProgramInput(message.value);
             inputs.push({
-              ...decodeProgramInput(message.value),
+              tenant: input.tenant,
+              device: input.device,
+              readings: input.readings,
               ingestTs: readIngestTs(message.headers),
+              // the key names the record's device; a record whose body says otherwise is looked up
+              programs:
+                keyed?.tenant === input.tenant && keyed.device === input.device
+                  ? programs
+                  : undefined,
             });
           } catch (error) {
             if (!(error instanceof RecordDecodeError)) throw error;
