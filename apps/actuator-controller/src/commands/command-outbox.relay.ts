@@ -154,6 +154,7 @@ export class CommandOutboxRelay implements OnApplicationBootstrap, BeforeApplica
       rows.map((row) => row.id),
       this.config.COMMAND_ACK_TIMEOUT_MS,
       attempt,
+      publishedAt,
     );
     await this.safety.noteSent(rows, publishedAt);
   }

@@ -250,7 +250,8 @@ export class CommandsRepository {
 
   /**
    * Records a (re)send: `sent`, one more attempt, and the time the ack is due (the timeout doubles
-   * with every attempt). Only rows still waiting for an ack change status; a fast agent's ack can
+   * with every attempt). `sent_at` is when Kafka acknowledged the first publish (`publishedAt`), not
+   * when this mark ran: the delivery to MQTT/gRPC watchers and the mark itself come after it. Only rows still waiting for an ack change status; a fast agent's ack can
    * be applied before this mark (the publish and the ack race), and such a command gets its sent
    * time and `sent` audit event all the same (once: while sent_at is unset), so the history shows
    * every publish.
@@ -260,19 +261,24 @@ export class CommandsRepository {
    * sweep re-publishes under the same id, as after a crash between publishing and marking. The
    * evaluation consumer waits for this on every batch, so the flush would be on its hot path.
    */
-  async markSent(ids: readonly string[], ackTimeoutMs: number, via: string): Promise<CommandRow[]> {
+  async markSent(
+    ids: readonly string[],
+    ackTimeoutMs: number,
+    via: string,
+    publishedAt: number = Date.now(),
+  ): Promise<CommandRow[]> {
     if (ids.length === 0) return [];
     return this.transaction(
       async (client) => {
         const { rows } = await client.query<RawCommandRow>(
           `WITH sent AS (
              UPDATE commands SET status = 'sent', attempts = attempts + 1,
-               sent_at = coalesce(sent_at, now()),
+               sent_at = coalesce(sent_at, to_timestamp($4::float8 / 1000)),
                next_attempt_at = now() + make_interval(secs => $2::float8 * power(2, attempts) / 1000)
              WHERE id = ANY($1) AND status IN ('pending', 'sent')
              RETURNING ${COLUMNS}),
            acknowledged_first AS (
-             UPDATE commands SET attempts = attempts + 1, sent_at = now()
+             UPDATE commands SET attempts = attempts + 1, sent_at = to_timestamp($4::float8 / 1000)
              WHERE id = ANY($1) AND status = 'acknowledged' AND sent_at IS NULL
              RETURNING id, attempts),
            audit AS (
@@ -283,7 +289,7 @@ export class CommandsRepository {
                                                    'acknowledgedFirst', true)
                FROM acknowledged_first)
            SELECT * FROM sent`,
-          [ids, ackTimeoutMs, via],
+          [ids, ackTimeoutMs, via, publishedAt],
         );
         return rows.map(toRow);
       },
