@@ -210,6 +210,11 @@ describe('plain readings parser', () => {
       ],
       ['a bad tenant', `{"tenant":"Acme","readings":[${reading(',"device":"d1"')}]}`, 'tenant'],
       [
+        'a tag key over 128 characters',
+        `{"readings":[${reading(`,"device":"d1","tags":{"${'k'.repeat(129)}":"v"}`)}]}`,
+        `readings[0].tags.${'k'.repeat(129)}`,
+      ],
+      [
         'a tag value over 256 characters',
         `{"readings":[${reading(`,"device":"d1","tags":{"k":"${'x'.repeat(257)}"}`)}]}`,
         'readings[0].tags.k',

@@ -63,11 +63,9 @@ const UPPER_E = 0x45;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
-const TAG_KEY_MAX = 128;
 // Unknown fields nested deeper than this are left to JSON.parse (no recursion without a bound).
 const MAX_SKIPPED_DEPTH = 32;
 const STRING_CACHE_SLOTS = 1024;
-const TAG_VALUE_MAX = 256;
 
 // Up to 15 significant digits and a power of ten up to 22 are both exact doubles, so one division
 // or multiplication rounds correctly: the same double as JSON.parse (Clinger's fast path).
@@ -325,7 +323,7 @@ class PlainReadingsParser {
     return true;
   }
 
-  /** A tags object into `scratchTags`: string values only, each key once, within the limits. */
+  /** A tags object into `scratchTags`: string values only, each key once. */
   private tags(): void {
     const flat = this.scratchTags;
     let count = 0;
@@ -339,14 +337,11 @@ class PlainReadingsParser {
     do {
       this.expect(QUOTE);
       this.stringToken();
-      // bytes, not characters: never fewer, so a key that passes here passes the schema
-      if (this.tokenEnd - this.tokenStart > TAG_KEY_MAX) throw notPlain;
       this.refuseForbiddenKey();
       const key = this.tokenString();
       for (let i = 0; i < count; i += 2) if (flat[i] === key) throw notPlain;
       this.expect(COLON);
       const value = this.string();
-      if (value.length > TAG_VALUE_MAX) throw notPlain;
       flat[count] = key;
       flat[count + 1] = value;
       count += 2;
@@ -356,7 +351,8 @@ class PlainReadingsParser {
 
   /**
    * One frozen object per distinct tag set of a device, compared with the device's previous set
-   * only: the raw-record encoder serialises a frozen tag object once per body.
+   * only: the raw-record encoder serialises a frozen tag object once per body. A new set is
+   * checked against the contract's limits here, once.
    */
   private internTags(device: string): Readonly<Record<string, string>> {
     const { scratchTags: flat, tagCount: count } = this;
@@ -364,6 +360,7 @@ class PlainReadingsParser {
     if (last !== undefined && sameStrings(last.flat, flat, count)) return last.tags;
     const tags: Record<string, string> = {};
     for (let i = 0; i < count; i += 2) tags[flat[i]] = flat[i + 1];
+    if (!check.tags(tags)) throw notPlain;
     const set = { flat: flat.slice(0, count), tags: Object.freeze(tags) };
     this.tagSets.set(device, set);
     return set.tags;
