@@ -21,7 +21,7 @@ export const transformerEnvSchema = z.object({
   DEVICE_CACHE_TTL_MS: envInteger({ min: 0, default: MINUTE_MS }),
   DEVICE_CACHE_MAX_ENTRIES: envInteger({ min: 1, default: 100_000 }),
   /** Raw partitions transformed in parallel by this instance (order within one is kept). */
-  TRANSFORMER_CONCURRENCY: envInteger({ min: 1, max: 64, default: 6 }),
+  TRANSFORMER_CONCURRENCY: envInteger({ min: 1, max: 64, default: 2 }),
   TRANSFORMER_GROUP_ID: z.string().min(1).default('stream-transformer'),
   TOPIC_TELEMETRY_RAW: z.string().min(1).default(Topics.telemetryRaw),
   TOPIC_TELEMETRY_CLEAN: z.string().min(1).default(Topics.telemetryClean),
