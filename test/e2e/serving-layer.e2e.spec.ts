@@ -6,6 +6,7 @@ import { E2E_API_KEY, E2eEnvironment } from '../support/e2e-environment';
 jest.setTimeout(240_000);
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const DEVICES = ['srv-1', 'srv-2'];
 
 interface Point {
@@ -261,7 +262,12 @@ describe('serving layer: rollups + speed layer through the gateway', () => {
       },
       { timeoutMs: 30_000, intervalMs: 500, message: 'the backfill run to succeed' },
     );
-    expect(run).toMatchObject({ rowsRead: 60, details: { hoursDone: 3 } });
+    expect(run.details.hoursDone).toBe(3);
+    // The 60 raw rows of the three hours; when those hours belong to a UTC day that has ended (a
+    // run just after midnight) and the daily job has closed it, the backfill also recomputes that
+    // day from its one hourly rollup row of heater-1.
+    const dayEnded = Math.floor(from / DAY) !== Math.floor(currentHour / DAY);
+    expect(dayEnded ? [60, 61] : [60]).toContain(run.rowsRead);
     // recomputing changed nothing
     const again = (await (await api(query)).json()) as { totalWh: number };
     expect(again.totalWh).toBeCloseTo(590, 6);
