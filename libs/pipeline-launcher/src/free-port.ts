@@ -11,7 +11,15 @@ const FALLBACK_EPHEMERAL_START = 32_768;
 const LOWEST_PORT = 10_000;
 const ATTEMPTS = 50;
 
+let ephemeralStart: number | undefined;
+
+/** Read once: the range is a kernel setting, not something that moves between calls. */
 function ephemeralRangeStart(): number {
+  ephemeralStart ??= readEphemeralRangeStart();
+  return ephemeralStart;
+}
+
+function readEphemeralRangeStart(): number {
   try {
     const [start] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
       .trim()
