@@ -10,3 +10,4 @@ export { createPgPool, type PgPoolConfig } from './pg-pool.factory';
 export { assertSchemaName } from './schema-name';
 export { detectTimescale } from './timescale';
 export { observeDbOperation } from './db-operation.metrics';
+export { deleteLockedBatch, type LockedBatchDelete } from './locked-batch-delete';

@@ -7,4 +7,10 @@ export {
 export { installCrashHandlers } from './crash-handlers';
 export { installGracefulShutdown, type GracefulShutdownOptions } from './graceful-shutdown';
 export { runService, CONFIG_ERROR_EXIT_CODE } from './run-service';
-export { BatchedDeletes, RetentionScheduler, type ExpiredRowsCleaner } from './retention-scheduler';
+export {
+  BatchedDeletes,
+  createRetentionMetrics,
+  RetentionScheduler,
+  type ExpiredRowsCleaner,
+  type RetentionMetrics,
+} from './retention-scheduler';

@@ -3,6 +3,28 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { createCounter, createGauge } from '@sluice/metrics';
+
+export type RetentionMetrics = ReturnType<typeof createRetentionMetrics>;
+
+/**
+ * `sluice_<service>_retention_rows_deleted_total{table}` and
+ * `sluice_<service>_retention_last_success_timestamp_seconds`; `tables` names what is retained in
+ * the help text ("the command tables").
+ */
+export function createRetentionMetrics(service: string, tables: string) {
+  return {
+    rowsDeleted: createCounter({
+      name: `sluice_${service}_retention_rows_deleted_total`,
+      help: `Rows deleted by the retention of ${tables}, by table`,
+      labelNames: ['table'] as const,
+    }),
+    lastSuccess: createGauge({
+      name: `sluice_${service}_retention_last_success_timestamp_seconds`,
+      help: 'When this process last completed a retention pass (Unix time in seconds)',
+    }),
+  };
+}
 
 /** What a retention pass runs: bounded deletes that stop between statements once `signal` aborts. */
 export interface ExpiredRowsCleaner {
@@ -11,9 +33,9 @@ export interface ExpiredRowsCleaner {
 
 /**
  * The bounded deletes of one retention pass: each table is drained in statements of at most
- * `batchRows` rows until one deletes fewer, the rows are counted per table and each statement's
- * count is reported (metrics). `signal` is checked before every statement and its reason thrown once
- * aborted; the rows deleted so far stay deleted and the next pass carries on.
+ * `batchRows` rows until one deletes fewer, the rows are counted per table and in `metrics`, and
+ * `completed` marks the pass's success. `signal` is checked before every statement and its reason
+ * thrown once aborted; the rows deleted so far stay deleted and the next pass carries on.
  */
 export class BatchedDeletes<Table extends string> {
   readonly deleted: Record<Table, number>;
@@ -22,7 +44,7 @@ export class BatchedDeletes<Table extends string> {
     tables: readonly Table[],
     private readonly options: {
       batchRows: number;
-      onDeleted: (table: Table, rows: number) => void;
+      metrics: RetentionMetrics;
       signal?: AbortSignal;
     },
   ) {
@@ -30,14 +52,20 @@ export class BatchedDeletes<Table extends string> {
   }
 
   async drain(table: Table, deleteBatch: (limit: number) => Promise<number>): Promise<void> {
-    const { batchRows, onDeleted, signal } = this.options;
+    const { batchRows, metrics, signal } = this.options;
     for (;;) {
       signal?.throwIfAborted();
       const rows = await deleteBatch(batchRows);
       this.deleted[table] += rows;
-      onDeleted(table, rows);
+      metrics.rowsDeleted.inc({ table }, rows);
       if (rows < batchRows) return;
     }
+  }
+
+  /** Records the pass's success at `now` (epoch ms) and returns the rows deleted per table. */
+  completed(now: number): Record<Table, number> {
+    this.options.metrics.lastSuccess.set(now / 1000);
+    return this.deleted;
   }
 }
 

@@ -38,7 +38,7 @@ export class RetentionService {
     const cutoff = this.clock() - this.settings.days * DAY_MS;
     const deletes = new BatchedDeletes(RETAINED_TABLES, {
       batchRows: this.settings.batchRows,
-      onDeleted: (table, rows) => retentionMetrics.rowsDeleted.inc({ table }, rows),
+      metrics: retentionMetrics,
       signal,
     });
 
@@ -51,7 +51,6 @@ export class RetentionService {
       this.repository.deleteExpiredCommands(cutoff, limit),
     );
     await deletes.drain('conflicts', (limit) => this.repository.deleteConflicts(cutoff, limit));
-    retentionMetrics.lastSuccess.set(this.clock() / 1000);
-    return deletes.deleted;
+    return deletes.completed(this.clock());
   }
 }

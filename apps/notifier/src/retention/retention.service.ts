@@ -64,7 +64,7 @@ export class RetentionService {
     const silences = cutoff(this.settings.silencesDays);
     const deletes = new BatchedDeletes(RETAINED_TABLES, {
       batchRows: this.settings.batchRows,
-      onDeleted: (table, rows) => retentionMetrics.rowsDeleted.inc({ table }, rows),
+      metrics: retentionMetrics,
       signal,
     });
 
@@ -97,7 +97,6 @@ export class RetentionService {
         this.repository.deleteEndedSilences(silences, limit),
       );
     }
-    retentionMetrics.lastSuccess.set(this.clock() / 1000);
-    return deletes.deleted;
+    return deletes.completed(this.clock());
   }
 }
