@@ -9,7 +9,6 @@ export { installGracefulShutdown, type GracefulShutdownOptions } from './gracefu
 export { runService, CONFIG_ERROR_EXIT_CODE } from './run-service';
 export {
   BatchedDeletes,
-  createRetentionMetrics,
   RetentionScheduler,
   type ExpiredRowsCleaner,
   type RetentionMetrics,

@@ -3,27 +3,14 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { createCounter, createGauge } from '@sluice/metrics';
-
-export type RetentionMetrics = ReturnType<typeof createRetentionMetrics>;
-
 /**
- * `sluice_<service>_retention_rows_deleted_total{table}` and
- * `sluice_<service>_retention_last_success_timestamp_seconds`; `tables` names what is retained in
- * the help text ("the command tables").
+ * The two metrics of a service's retention (`sluice_<service>_retention_rows_deleted_total{table}`,
+ * `sluice_<service>_retention_last_success_timestamp_seconds`). Each service registers its own
+ * with literal names, which the metrics catalog check reads from the source.
  */
-export function createRetentionMetrics(service: string, tables: string) {
-  return {
-    rowsDeleted: createCounter({
-      name: `sluice_${service}_retention_rows_deleted_total`,
-      help: `Rows deleted by the retention of ${tables}, by table`,
-      labelNames: ['table'] as const,
-    }),
-    lastSuccess: createGauge({
-      name: `sluice_${service}_retention_last_success_timestamp_seconds`,
-      help: 'When this process last completed a retention pass (Unix time in seconds)',
-    }),
-  };
+export interface RetentionMetrics {
+  rowsDeleted: { inc(labels: { table: string }, rows: number): void };
+  lastSuccess: { set(seconds: number): void };
 }
 
 /** What a retention pass runs: bounded deletes that stop between statements once `signal` aborts. */

@@ -1,3 +1,13 @@
-import { createRetentionMetrics } from '@sluice/service-runtime';
+import { createCounter, createGauge } from '@sluice/metrics';
 
-export const retentionMetrics = createRetentionMetrics('notifier', 'the alert tables');
+export const retentionMetrics = {
+  rowsDeleted: createCounter({
+    name: 'sluice_notifier_retention_rows_deleted_total',
+    help: 'Rows deleted by the retention of the alert tables, by table',
+    labelNames: ['table'],
+  }),
+  lastSuccess: createGauge({
+    name: 'sluice_notifier_retention_last_success_timestamp_seconds',
+    help: 'When this process last completed a retention pass (Unix time in seconds)',
+  }),
+};
