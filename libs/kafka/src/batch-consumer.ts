@@ -68,6 +68,12 @@ export const DEFAULT_LAG_REFRESH_MS = 10_000;
  * is retried (with backoff, heartbeating so the member keeps its partitions) instead of skipping
  * data, so handlers must be idempotent; bad *data* is the handler's to route to a DLQ, a throw means
  * a dependency failed.
+ *
+ * Offsets are committed in the background, one OffsetCommit at a time carrying every partition
+ * handled since the last one. kafkajs's own auto-commit awaited a commit after every partition's
+ * batch, and fetches the next records only once all batches of a fetch are done, so each commit
+ * round trip delayed every record behind it. A commit lost in a crash or a rebalance only replays
+ * batches the handlers already made idempotent; a graceful stop commits before leaving the group.
  */
 export class BatchConsumer {
   private readonly consumer: Consumer;
@@ -78,6 +84,13 @@ export class BatchConsumer {
   private readonly positions: Record<string, string> = {};
   /** fromBeginning: false — each partition's end offset when this member started. */
   private readonly startOffsets = new Map<string, string>();
+  /** Next offsets of handled batches not yet sent in an OffsetCommit, by `topic/partition`. */
+  private readonly uncommitted = new Map<
+    string,
+    { topic: string; partition: number; offset: string }
+  >();
+  /** The commits in flight, in order; never rejects. */
+  private commits: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -107,6 +120,7 @@ export class BatchConsumer {
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.lagMonitor.assigned(event.payload.memberAssignment);
+      this.forgetUnassigned(event.payload.memberAssignment);
       if (this.startOffsets.size > 0)
         void this.pinUncommittedPartitions(event.payload.memberAssignment);
     });
@@ -124,7 +138,7 @@ export class BatchConsumer {
     }
     this.running = true;
     await this.consumer.run({
-      autoCommit: true,
+      autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: (payload) => this.processBatch(payload),
@@ -168,7 +182,10 @@ export class BatchConsumer {
       return;
     }
     this.running = false;
+    await this.commits;
+    // the in-flight batch, if any, commits its own offsets before kafkajs leaves the group
     await this.consumer.stop();
+    await this.commits;
     await this.consumer.disconnect();
     // What this member handled in its lifetime: after a graceful stop the group's committed
     // offsets equal these positions (operators and the shutdown test compare them).
@@ -280,7 +297,17 @@ export class BatchConsumer {
     }
     resolveOffset(batch.lastOffset());
     this.processedRecords += consumed.messages.length;
-    this.positions[`${batch.topic}/${batch.partition}`] = String(BigInt(batch.lastOffset()) + 1n);
+    const position = `${batch.topic}/${batch.partition}`;
+    const next = String(BigInt(batch.lastOffset()) + 1n);
+    this.positions[position] = next;
+    this.uncommitted.set(position, {
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: next,
+    });
+    const committed = this.commitInBackground();
+    // stopping: kafkajs leaves the group right after this batch, so the commit cannot wait
+    if (!this.running) await committed;
     await heartbeat();
     const lastOffset = BigInt(batch.lastOffset());
     this.options.observer?.batchProcessed?.({
@@ -291,6 +318,33 @@ export class BatchConsumer {
       durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
       lag: Math.max(0, Number(BigInt(batch.highWatermark) - lastOffset - 1n)),
     });
+  }
+
+  private commitInBackground(): Promise<void> {
+    this.commits = this.commits.then(() => this.commitHandled());
+    return this.commits;
+  }
+
+  private async commitHandled(): Promise<void> {
+    if (this.uncommitted.size === 0) return;
+    const offsets = [...this.uncommitted.values()];
+    this.uncommitted.clear();
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } catch (error) {
+      // Not retried: the next batch commits a later offset, and a replay of these is harmless.
+      this.options.logger?.warn(
+        { err: error, groupId: this.options.groupId, offsets },
+        'offset commit failed; the batches since the last commit may be handled again',
+      );
+    }
+  }
+
+  /** After a rebalance: offsets of partitions another member owns now must not be committed. */
+  private forgetUnassigned(assignment: Record<string, number[]>): void {
+    for (const [position, { topic, partition }] of this.uncommitted) {
+      if (!assignment[topic]?.includes(partition)) this.uncommitted.delete(position);
+    }
   }
 }
 
