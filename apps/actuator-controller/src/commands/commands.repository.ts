@@ -127,125 +127,112 @@ export class CommandsRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   /**
-   * Persists commands in one transaction. A command whose idempotency key exists is skipped (a
-   * replay after a crash): only the rows actually inserted are returned. A new pending command
-   * supersedes an older one of the same actuator that was never sent (it would only be undone).
+   * Persists commands in one statement. A command whose idempotency key exists is skipped (a replay
+   * after a crash): only the rows actually inserted are returned. A new pending command supersedes
+   * an older one of the same actuator that was never sent (it would only be undone): within the
+   * batch the last one per actuator wins and the others are stored as expired; earlier batches'
+   * pending ones are expired by the same statement.
+   *
+   * One round trip, committed with its WAL flush: the evaluation consumer waits for it on every
+   * batch that issues commands, and BEGIN, the insert, the supersede-and-audit statement and COMMIT
+   * made four.
    */
   async insert(commands: readonly NewCommand[], outboxGraceMs: number): Promise<CommandRow[]> {
     if (commands.length === 0) return [];
-    // two statements per batch, whatever its size: the hot path of evaluation
-    return this.transaction(async (client) => {
-      const { rows } = await client.query<RawCommandRow>(
-        `INSERT INTO commands (id, idempotency_key, tenant, actuator, action, params, issuer_kind,
-           issuer_id, program_version, priority, reason, status, status_reason, next_attempt_at,
-           expires_at, ingest_ts, completed_at)
-         SELECT c.id, c.idempotency_key, c.tenant, c.actuator, c.action, c.params, c.issuer_kind,
-           c.issuer_id, c.program_version, c.priority, c.reason, c.status, c.status_reason,
-           greatest(to_timestamp(c.not_before / 1000), now() + make_interval(secs => $2::float8 / 1000)),
-           to_timestamp(c.expires_at / 1000), c.ingest_ts,
-           CASE WHEN c.status = 'rejected' THEN now() END
-         FROM jsonb_to_recordset($1::jsonb) AS c(id text, idempotency_key text,
+    // Sibling CTEs share one snapshot: the supersede UPDATE cannot see the rows this statement
+    // inserts, so the batch's own losers are decided before inserting (`decided`), and events and
+    // the actuators' last command are joined to `inserted`, the rows that survived ON CONFLICT.
+    const { rows } = await this.pool.query<RawCommandRow>(
+      `WITH input AS (
+         SELECT c.* FROM jsonb_to_recordset($1::jsonb) AS c(id text, idempotency_key text,
            tenant text, actuator text, action text, params jsonb, issuer_kind text, issuer_id text,
            program_version integer, priority integer, reason text, status text, status_reason text,
-           not_before float8, expires_at float8, ingest_ts bigint, ord bigint)
-         ORDER BY c.ord
+           not_before float8, expires_at float8, ingest_ts bigint, ord bigint)),
+       fresh AS (
+         SELECT i.* FROM input i
+         WHERE NOT EXISTS (SELECT 1 FROM commands x WHERE x.idempotency_key = i.idempotency_key)),
+       winners AS (
+         SELECT DISTINCT ON (tenant, actuator) id, tenant, actuator FROM fresh
+         WHERE status = 'pending' ORDER BY tenant, actuator, ord DESC),
+       decided AS (
+         SELECT f.*, CASE WHEN f.status = 'pending' AND w.id <> f.id THEN w.id END AS superseded_by
+         FROM fresh f LEFT JOIN winners w ON w.tenant = f.tenant AND w.actuator = f.actuator),
+       inserted AS (
+         INSERT INTO commands (id, idempotency_key, tenant, actuator, action, params, issuer_kind,
+           issuer_id, program_version, priority, reason, status, status_reason, next_attempt_at,
+           expires_at, ingest_ts, completed_at)
+         SELECT d.id, d.idempotency_key, d.tenant, d.actuator, d.action, d.params, d.issuer_kind,
+           d.issuer_id, d.program_version, d.priority, d.reason,
+           CASE WHEN d.superseded_by IS NULL THEN d.status ELSE 'expired' END,
+           CASE WHEN d.superseded_by IS NULL THEN d.status_reason
+                ELSE 'superseded by ' || d.superseded_by END,
+           greatest(to_timestamp(d.not_before / 1000), now() + make_interval(secs => $2::float8 / 1000)),
+           to_timestamp(d.expires_at / 1000), d.ingest_ts,
+           CASE WHEN d.status = 'rejected' OR d.superseded_by IS NOT NULL THEN now() END
+         FROM decided d
+         ORDER BY d.ord
          ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING ${COLUMNS}`,
-        [
-          JSON.stringify(
-            commands.map((command, ord) => ({
-              ord,
-              id: command.id,
-              idempotency_key: command.idempotencyKey,
-              tenant: command.tenant,
-              actuator: command.actuator,
-              action: command.action,
-              params: command.params,
-              issuer_kind: command.issuerKind,
-              issuer_id: command.issuerId,
-              program_version: command.programVersion,
-              priority: command.priority,
-              reason: command.reason,
-              status: command.status,
-              status_reason: command.statusReason,
-              not_before: command.notBefore,
-              expires_at: command.expiresAt,
-              ingest_ts: command.ingestTs,
-            })),
-          ),
-          outboxGraceMs,
-        ],
-      );
-      // RETURNING order is not guaranteed: restore the batch order
-      const order = new Map(commands.map((command, index) => [command.id, index]));
-      const inserted = rows
-        .map(toRow)
-        .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-      if (inserted.length === 0) return inserted;
-
-      const events: Array<{ command_id: string; kind: string; detail: Record<string, unknown> }> =
-        [];
-      for (const row of inserted) {
-        events.push({
-          command_id: row.id,
-          kind: 'created',
-          detail: { issuer: `${row.issuerKind}:${row.issuerId}`, reason: row.reason },
-        });
-        if (row.status === 'rejected') {
-          events.push({ command_id: row.id, kind: 'rejected', detail: { rule: row.statusReason } });
-        }
-      }
-      // a newer pending command of the same actuator supersedes an older one never sent: within
-      // this batch (the last per actuator wins) and from earlier batches
-      const latest = new Map<string, CommandRow>();
-      for (const row of inserted)
-        if (row.status === 'pending') latest.set(`${row.tenant}/${row.actuator}`, row);
-      const supersededHere = inserted.filter(
-        (row) =>
-          row.status === 'pending' && latest.get(`${row.tenant}/${row.actuator}`)?.id !== row.id,
-      );
-      const winners = JSON.stringify(
-        [...latest.values()].map((row) => ({
-          id: row.id,
-          tenant: row.tenant,
-          actuator: row.actuator,
-        })),
-      );
-      // one statement (one round trip): supersede, audit, and the actuators' last command
-      const superseded = await client.query<{ id: string; by: string }>(
-        `WITH superseded AS (
-           UPDATE commands c SET status = 'expired', status_reason = 'superseded by ' || w.id,
-             completed_at = now()
-           FROM jsonb_to_recordset($1::jsonb) AS w(id text, tenant text, actuator text)
-           WHERE c.tenant = w.tenant AND c.actuator = w.actuator AND c.status = 'pending' AND c.id <> w.id
-           RETURNING c.id, w.id AS by),
-         audit AS (
-           INSERT INTO command_events (command_id, kind, detail)
-           SELECT command_id, kind, detail FROM (
-             SELECT e.command_id, e.kind, e.detail, e.ord
-             FROM jsonb_to_recordset($2::jsonb) AS e(command_id text, kind text, detail jsonb, ord bigint)
-             UNION ALL
-             SELECT s.id, 'superseded', jsonb_build_object('by', s.by), $3::bigint + row_number() OVER ()
-             FROM superseded s) AS all_events
-           ORDER BY ord),
-         last_commands AS (
-           INSERT INTO actuators (tenant, id, last_command_id, last_command_at)
-           SELECT w.tenant, w.actuator, w.id, now()
-           FROM jsonb_to_recordset($1::jsonb) AS w(id text, tenant text, actuator text)
-           ON CONFLICT (tenant, id) DO UPDATE
-             SET last_command_id = EXCLUDED.last_command_id, last_command_at = now())
-         SELECT id, by FROM superseded`,
-        [winners, JSON.stringify(events.map((event, ord) => ({ ...event, ord }))), events.length],
-      );
-      const supersededIds = new Set(superseded.rows.map((row) => row.id));
-      for (const row of supersededHere) {
-        if (supersededIds.has(row.id)) {
-          row.status = 'expired';
-          row.statusReason = `superseded by ${latest.get(`${row.tenant}/${row.actuator}`)?.id ?? ''}`;
-        }
-      }
-      return inserted;
-    });
+         RETURNING ${COLUMNS}),
+       superseded AS (
+         UPDATE commands c SET status = 'expired', status_reason = 'superseded by ' || w.id,
+           completed_at = now()
+         FROM winners w JOIN inserted i ON i.id = w.id
+         WHERE c.tenant = w.tenant AND c.actuator = w.actuator AND c.status = 'pending' AND c.id <> w.id
+         RETURNING c.id, w.id AS by),
+       audit AS (
+         INSERT INTO command_events (command_id, kind, detail)
+         SELECT command_id, kind, detail FROM (
+           SELECT i.id AS command_id, 'created' AS kind,
+             jsonb_build_object('issuer', i.issuer_kind || ':' || i.issuer_id, 'reason', i.reason)
+               AS detail,
+             3 * d.ord AS ord
+           FROM inserted i JOIN decided d ON d.id = i.id
+           UNION ALL
+           SELECT i.id, 'rejected', jsonb_build_object('rule', i.status_reason), 3 * d.ord + 1
+           FROM inserted i JOIN decided d ON d.id = i.id WHERE d.status = 'rejected'
+           UNION ALL
+           SELECT i.id, 'superseded', jsonb_build_object('by', d.superseded_by), 3 * d.ord + 2
+           FROM inserted i JOIN decided d ON d.id = i.id WHERE d.superseded_by IS NOT NULL
+           UNION ALL
+           SELECT s.id, 'superseded', jsonb_build_object('by', s.by),
+             3 * $3::bigint + row_number() OVER ()
+           FROM superseded s) AS all_events
+         ORDER BY ord),
+       last_commands AS (
+         INSERT INTO actuators (tenant, id, last_command_id, last_command_at)
+         SELECT w.tenant, w.actuator, w.id, now() FROM winners w JOIN inserted i ON i.id = w.id
+         ON CONFLICT (tenant, id) DO UPDATE
+           SET last_command_id = EXCLUDED.last_command_id, last_command_at = now())
+       SELECT * FROM inserted`,
+      [
+        JSON.stringify(
+          commands.map((command, ord) => ({
+            ord,
+            id: command.id,
+            idempotency_key: command.idempotencyKey,
+            tenant: command.tenant,
+            actuator: command.actuator,
+            action: command.action,
+            params: command.params,
+            issuer_kind: command.issuerKind,
+            issuer_id: command.issuerId,
+            program_version: command.programVersion,
+            priority: command.priority,
+            reason: command.reason,
+            status: command.status,
+            status_reason: command.statusReason,
+            not_before: command.notBefore,
+            expires_at: command.expiresAt,
+            ingest_ts: command.ingestTs,
+          })),
+        ),
+        outboxGraceMs,
+        commands.length,
+      ],
+    );
+    // RETURNING order is not guaranteed: restore the batch order
+    const order = new Map(commands.map((command, index) => [command.id, index]));
+    return rows.map(toRow).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   }
 
   /**
@@ -256,10 +243,10 @@ export class CommandsRepository {
    * time and `sent` audit event all the same (once: while sent_at is unset), so the history shows
    * every publish.
    *
-   * Committed without waiting for the WAL flush: the command is already durable (inserted before
-   * it was published), and a mark lost in a database crash only leaves it `pending`, which the
-   * sweep re-publishes under the same id, as after a crash between publishing and marking. The
-   * evaluation consumer waits for this on every batch, so the flush would be on its hot path.
+   * One statement, one round trip: the evaluation consumer waits for this on every batch that
+   * issues commands. (A transaction committed without the WAL flush took three round trips, which
+   * cost more than the flush; a mark lost anyway only leaves the command `pending`, and the sweep
+   * re-publishes it under the same id.)
    */
   async markSent(
     ids: readonly string[],
@@ -268,10 +255,8 @@ export class CommandsRepository {
     publishedAt: number = Date.now(),
   ): Promise<CommandRow[]> {
     if (ids.length === 0) return [];
-    return this.transaction(
-      async (client) => {
-        const { rows } = await client.query<RawCommandRow>(
-          `WITH sent AS (
+    const { rows } = await this.pool.query<RawCommandRow>(
+      `WITH sent AS (
              UPDATE commands SET status = 'sent', attempts = attempts + 1,
                sent_at = coalesce(sent_at, to_timestamp($4::float8 / 1000)),
                next_attempt_at = now() + make_interval(secs => $2::float8 * power(2, attempts) / 1000)
@@ -289,12 +274,9 @@ export class CommandsRepository {
                                                    'acknowledgedFirst', true)
                FROM acknowledged_first)
            SELECT * FROM sent`,
-          [ids, ackTimeoutMs, via, publishedAt],
-        );
-        return rows.map(toRow);
-      },
-      { waitForFlush: false },
+      [ids, ackTimeoutMs, via, publishedAt],
     );
+    return rows.map(toRow);
   }
 
   /**
@@ -470,13 +452,10 @@ export class CommandsRepository {
     }));
   }
 
-  private async transaction<T>(
-    work: (client: PoolClient) => Promise<T>,
-    { waitForFlush = true }: { waitForFlush?: boolean } = {},
-  ): Promise<T> {
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query(waitForFlush ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit TO off');
+      await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
