@@ -4,7 +4,7 @@ import type { DeviceRef, DeviceTags } from './devices.repository';
 class RecordingSource implements DeviceTagsSource {
   readonly calls: string[][] = [];
   failing = false;
-  constructor(private readonly registry: Record<string, DeviceTags>) {}
+  constructor(readonly registry: Record<string, DeviceTags>) {}
 
   async findTags(refs: ReadonlyArray<DeviceRef>): Promise<Map<string, DeviceTags>> {
     this.calls.push(refs.map((r) => `${r.tenant}/${r.device}`));
@@ -56,6 +56,36 @@ describe('device tags cache', () => {
     expect(source.calls).toEqual([['t/a'], ['t/b'], ['t/a']]);
   });
 
+  it('serves an expired entry at once and reloads it in the background, one query at a time', async () => {
+    await cache.lookup([a]);
+    now += 200;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const findTags = source.findTags.bind(source);
+    source.findTags = async (refs) => {
+      await held;
+      return findTags(refs);
+    };
+    source.registry['t/a'] = { site: 'east' };
+    // answered from the expired entry while the reload is held
+    expect((await cache.lookup([a])).get('t/a')?.tags).toEqual({ site: 'north' });
+    expect((await cache.lookup([a])).get('t/a')?.tags).toEqual({ site: 'north' });
+    release();
+    await cache.reloaded();
+    expect(source.calls).toEqual([['t/a'], ['t/a']]);
+    expect((await cache.lookup([a])).get('t/a')?.tags).toEqual({ site: 'east' });
+    expect(source.calls).toHaveLength(2);
+  });
+
+  it('loads expired entries along with a batch that has to wait for unseen devices', async () => {
+    await cache.lookup([a]);
+    now += 200;
+    await cache.lookup([a, b]);
+    expect(source.calls).toEqual([['t/a'], ['t/b', 't/a']]);
+    await cache.reloaded();
+    expect(source.calls).toHaveLength(2);
+  });
+
   it('serves stale tags when the registry is down, but fails for devices never seen', async () => {
     const stale: number[] = [];
     cache = new DeviceTagsCache(source, {
@@ -68,6 +98,7 @@ describe('device tags cache', () => {
     now += 500;
     source.failing = true;
     expect((await cache.lookup([a])).get('t/a')?.tags).toEqual({ site: 'north' });
+    await cache.reloaded();
     expect(stale).toEqual([1]);
     await expect(cache.lookup([a, b])).rejects.toThrow('registry down');
   });

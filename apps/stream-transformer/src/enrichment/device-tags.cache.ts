@@ -24,14 +24,20 @@ export interface TagsLookup {
 }
 
 /**
- * In-process cache of device tags with a TTL, filled in bulk: one query per consumed batch for all
- * devices missing or expired, none when every device is fresh. Tag edits show up within the TTL.
- * When the registry is down, expired entries are served (stale tags beat a stalled pipeline); only
+ * In-process cache of device tags with a TTL, filled in bulk: one query per consumed batch for the
+ * devices never seen, none when every device is cached. An expired entry is served as it is while
+ * one background query reloads it (with the batch's other expired devices), so the registry is off
+ * the hot path once a device is known: at 10k devices every batch held some device whose minute
+ * was up, and waited for that query. Tag edits show up within the TTL plus one batch. When the
+ * registry is down, expired entries keep being served (stale tags beat a stalled pipeline); only
  * devices never seen make the lookup fail, and the batch is retried.
  */
 export class DeviceTagsCache {
   private readonly entries = new Map<string, Entry>();
   private readonly clock: () => number;
+  /** Keys with a background reload in flight, so a device is reloaded by one query at a time. */
+  private readonly reloading = new Set<string>();
+  private readonly reloads = new Set<Promise<void>>();
 
   constructor(
     private readonly source: DeviceTagsSource,
@@ -44,21 +50,25 @@ export class DeviceTagsCache {
     const now = this.clock();
     const wanted = new Map<string, DeviceRef>();
     for (const ref of refs) wanted.set(`${ref.tenant}/${ref.device}`, ref);
-    const toLoad = [...wanted].filter(([key]) => {
-      const entry = this.entries.get(key);
-      return entry === undefined || entry.expiresAt <= now;
-    });
+    const missing: Array<[string, DeviceRef]> = [];
+    const expired: Array<[string, DeviceRef]> = [];
+    for (const item of wanted) {
+      const entry = this.entries.get(item[0]);
+      if (entry === undefined) missing.push(item);
+      else if (entry.expiresAt <= now && !this.reloading.has(item[0])) expired.push(item);
+    }
 
-    if (toLoad.length > 0) {
+    if (missing.length > 0) {
+      // the query is waited for anyway: the expired devices ride along
+      const toLoad = [...missing, ...expired];
       try {
-        const found = await this.source.findTags(toLoad.map(([, ref]) => ref));
-        for (const [key] of toLoad) {
-          this.set(key, { tags: found.get(key), expiresAt: now + this.options.ttlMs });
-        }
+        await this.load(toLoad, now);
       } catch (error) {
         if (toLoad.some(([key]) => !this.entries.has(key))) throw error;
-        this.options.onStaleServed?.(error, toLoad.length);
+        this.options.onStaleServed?.(error, expired.length);
       }
+    } else if (expired.length > 0) {
+      this.reloadInBackground(expired, now);
     }
 
     const result = new Map<string, TagsLookup>();
@@ -67,6 +77,34 @@ export class DeviceTagsCache {
       result.set(key, { tags: tags ?? {}, known: tags !== undefined });
     }
     return result;
+  }
+
+  /** Resolves once the background reloads started so far have finished. */
+  async reloaded(): Promise<void> {
+    await Promise.all(this.reloads);
+  }
+
+  /** Nest shutdown: after the consumers stopped, before the pool closes (`onApplicationShutdown`). */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.reloaded();
+  }
+
+  private async load(items: ReadonlyArray<[string, DeviceRef]>, now: number): Promise<void> {
+    const found = await this.source.findTags(items.map(([, ref]) => ref));
+    for (const [key] of items) {
+      this.set(key, { tags: found.get(key), expiresAt: now + this.options.ttlMs });
+    }
+  }
+
+  private reloadInBackground(items: ReadonlyArray<[string, DeviceRef]>, now: number): void {
+    for (const [key] of items) this.reloading.add(key);
+    const reload = this.load(items, now)
+      .catch((error: unknown) => this.options.onStaleServed?.(error, items.length))
+      .finally(() => {
+        for (const [key] of items) this.reloading.delete(key);
+        this.reloads.delete(reload);
+      });
+    this.reloads.add(reload);
   }
 
   private set(key: string, entry: Entry): void {
