@@ -144,19 +144,21 @@ export class CommandOutboxRelay implements OnApplicationBootstrap, BeforeApplica
       }
     }
     commandsPublished.inc({ attempt }, rows.length);
-    try {
-      await this.sinks.deliver(records);
-    } catch (error) {
-      // Kafka has it (agents consuming the topic get it); the other channels get the retry
-      this.logger.warn({ err: error, msg: 'delivery to MQTT/gRPC watchers failed' });
-    }
-    await this.commands.markSent(
-      rows.map((row) => row.id),
-      this.config.COMMAND_ACK_TIMEOUT_MS,
-      attempt,
-      publishedAt,
-    );
-    await this.safety.noteSent(rows, publishedAt);
+    // Independent of each other (watchers, PostgreSQL, Redis), so one round trip's wait for all:
+    // the evaluation consumer waits for this on every batch that issues commands.
+    await Promise.all([
+      this.sinks.deliver(records).catch((error: unknown) => {
+        // Kafka has it (agents consuming the topic get it); the other channels get the retry
+        this.logger.warn({ err: error, msg: 'delivery to MQTT/gRPC watchers failed' });
+      }),
+      this.commands.markSent(
+        rows.map((row) => row.id),
+        this.config.COMMAND_ACK_TIMEOUT_MS,
+        attempt,
+        publishedAt,
+      ),
+      this.safety.noteSent(rows, publishedAt),
+    ]);
   }
 
   private async finish(
