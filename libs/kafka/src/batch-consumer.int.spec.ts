@@ -152,6 +152,52 @@ describe('kafka lib against the embedded broker', () => {
     expect(secondRun).toEqual(['two']);
   });
 
+  it('commits handled batches while it runs, not only at the next batch or at stop', async () => {
+    const topic = uniqueName('background-commit');
+    const groupId = uniqueName('group');
+    const client = kafka();
+    await ensureTopics(client, [{ topic, partitions: 2 }]);
+    const producer = new KafkaProducer(client);
+    await producer.connect();
+    await producer.send(topic, [
+      { key: 'a', value: 'one' },
+      { key: 'b', value: 'two' },
+      { key: 'c', value: 'three' },
+    ]);
+    const seen: string[] = [];
+    const member = new BatchConsumer(client, {
+      groupId,
+      topics: [topic],
+      handler: async (batch) => {
+        seen.push(...batch.messages.map((message) => message.value.toString()));
+      },
+    });
+    await member.start();
+    const admin = client.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      // nothing else arrives, so only a commit made in the background gets there
+      await waitFor(
+        async () => {
+          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          return (
+            ends.every(({ partition, high }) => {
+              const offset = committed.partitions.find((p) => p.partition === partition)?.offset;
+              return offset === high || (high === '0' && offset === '-1');
+            }) || undefined
+          );
+        },
+        { message: 'every partition committed up to its end while the member runs' },
+      );
+      expect(seen.sort()).toEqual(['one', 'three', 'two']);
+    } finally {
+      await admin.disconnect();
+      await member.stop();
+      await producer.disconnect();
+    }
+  });
+
   it('measures lag on a timer while the handler is stuck, and sees it drop to 0 once it catches up', async () => {
     const topic = uniqueName('lag');
     const groupId = uniqueName('group');

@@ -332,10 +332,15 @@ export class BatchConsumer {
     try {
       await this.consumer.commitOffsets(offsets);
     } catch (error) {
-      // Not retried: the next batch commits a later offset, and a replay of these is harmless.
+      // Sent again with the next commit (a later batch's offset replaces its partition's), so a
+      // graceful stop still leaves every handled offset committed; a crash first only replays.
+      for (const entry of offsets) {
+        const position = `${entry.topic}/${entry.partition}`;
+        if (!this.uncommitted.has(position)) this.uncommitted.set(position, entry);
+      }
       this.options.logger?.warn(
         { err: error, groupId: this.options.groupId, offsets },
-        'offset commit failed; the batches since the last commit may be handled again',
+        'offset commit failed; it is retried with the next one',
       );
     }
   }
