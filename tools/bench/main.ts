@@ -38,7 +38,8 @@ const BENCHMARKS: Array<{ name: string; script: string; about: string }> = [
   {
     name: 'programs',
     script: 'apps/actuator-controller/bench/programs.bench.ts',
-    about: '10k programs over 10k devices at 20k readings/s: gateway accept → command published',
+    about:
+      '10k programs over 10k devices (20k readings/s unless BENCH_RATE): gateway accept → command published',
   },
   {
     name: 'ingest-http',

@@ -27,8 +27,8 @@ export interface TagsLookup {
  * In-process cache of device tags with a TTL, filled in bulk: one query per consumed batch for the
  * devices never seen, none when every device is cached. An expired entry is served as it is while
  * one background query reloads it (with the batch's other expired devices), so the registry is off
- * the hot path once a device is known: at 10k devices every batch held some device whose minute
- * was up, and waited for that query. Tag edits show up within the TTL plus one batch. When the
+ * the hot path once a device is known (otherwise each entry's expiry, once per TTL, would make the
+ * batch holding it wait for the query). Tag edits show up within the TTL plus one batch. When the
  * registry is down, expired entries keep being served (stale tags beat a stalled pipeline); only
  * devices never seen make the lookup fail, and the batch is retried.
  */
