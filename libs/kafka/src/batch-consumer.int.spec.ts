@@ -198,6 +198,47 @@ describe('kafka lib against the embedded broker', () => {
     }
   });
 
+  it('commits the batch that was being handled when the stop began, before leaving the group', async () => {
+    const topic = uniqueName('stop-commit');
+    const groupId = uniqueName('group');
+    const client = kafka();
+    await ensureTopics(client, [{ topic, partitions: 1 }]);
+    const producer = new KafkaProducer(client);
+    await producer.connect();
+    await producer.send(topic, [
+      { key: 'k', value: 'one' },
+      { key: 'k', value: 'two' },
+    ]);
+    let started!: () => void;
+    const handling = new Promise<void>((resolve) => (started = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const member = new BatchConsumer(client, {
+      groupId,
+      topics: [topic],
+      handler: async () => {
+        started();
+        await released;
+      },
+    });
+    await member.start();
+    await handling;
+    const stopped = member.stop();
+    release();
+    await stopped;
+    const admin = client.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      expect(committed.partitions).toEqual([
+        expect.objectContaining({ partition: 0, offset: '2' }),
+      ]);
+    } finally {
+      await admin.disconnect();
+      await producer.disconnect();
+    }
+  });
+
   it('measures lag on a timer while the handler is stuck, and sees it drop to 0 once it catches up', async () => {
     const topic = uniqueName('lag');
     const groupId = uniqueName('group');

@@ -91,6 +91,11 @@ export class BatchConsumer {
   >();
   /** The commits in flight, in order; never rejects. */
   private commits: Promise<void> = Promise.resolve();
+  /**
+   * kafkajs's commit for this run, taken from a batch's payload: `consumer.commitOffsets` silently
+   * does nothing once a stop has begun, which is exactly when the last batch's offsets are due.
+   */
+  private commitToGroup: EachBatchPayload['commitOffsetsIfNecessary'] | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -254,6 +259,7 @@ export class BatchConsumer {
 
   private async processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    this.commitToGroup = payload.commitOffsetsIfNecessary;
     if (batch.messages.length === 0) return;
     const consumed: ConsumedBatch = {
       topic: batch.topic,
@@ -326,11 +332,18 @@ export class BatchConsumer {
   }
 
   private async commitHandled(): Promise<void> {
-    if (this.uncommitted.size === 0) return;
+    const commit = this.commitToGroup;
+    if (this.uncommitted.size === 0 || commit === undefined) return;
     const offsets = [...this.uncommitted.values()];
     this.uncommitted.clear();
+    const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+    for (const { topic, partition, offset } of offsets) {
+      const partitions = byTopic.get(topic) ?? [];
+      partitions.push({ partition, offset });
+      byTopic.set(topic, partitions);
+    }
     try {
-      await this.consumer.commitOffsets(offsets);
+      await commit({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
     } catch (error) {
       // Sent again with the next commit (a later batch's offset replaces its partition's), so a
       // graceful stop still leaves every handled offset committed; a crash first only replays.
