@@ -42,6 +42,11 @@ const BENCHMARKS: Array<{ name: string; script: string; about: string }> = [
       '10k programs over 10k devices (20k readings/s unless BENCH_RATE): gateway accept → command published',
   },
   {
+    name: 'command-insert',
+    script: 'apps/actuator-controller/bench/command-insert.bench.ts',
+    about: 'controller: one insert statement for batches of 330 and 2000 program commands',
+  },
+  {
     name: 'ingest-http',
     script: 'apps/ingest-gateway/bench/ingest-http.bench.ts',
     about:
