@@ -20,6 +20,34 @@ describe('kafka lib against the embedded broker', () => {
     return createKafka({ brokers: broker.brokers, clientId: uniqueName('kafka-lib-test') });
   }
 
+  /** A new topic with `partitions`, a client, a connected producer and a fresh group id. */
+  async function topicWithProducer(name: string, partitions: number) {
+    const topic = uniqueName(name);
+    const client = kafka();
+    await ensureTopics(client, [{ topic, partitions }]);
+    const producer = new KafkaProducer(client);
+    await producer.connect();
+    return { topic, groupId: uniqueName('group'), client, producer };
+  }
+
+  /** A member of `groupId` on `topic` that appends every record's value to `seen`. */
+  function collector(
+    client: ReturnType<typeof kafka>,
+    groupId: string,
+    topic: string,
+    seen: string[],
+    options: { fromBeginning?: boolean } = {},
+  ): BatchConsumer {
+    return new BatchConsumer(client, {
+      groupId,
+      topics: [topic],
+      ...options,
+      handler: async (batch) => {
+        seen.push(...batch.messages.map((message) => message.value.toString()));
+      },
+    });
+  }
+
   it('ensureTopics creates only the missing topics with the requested partitions', async () => {
     const topic = uniqueName('ensure');
     expect(await ensureTopics(kafka(), [{ topic, partitions: 3 }])).toEqual([topic]);
@@ -32,11 +60,7 @@ describe('kafka lib against the embedded broker', () => {
   });
 
   it('delivers every produced record with its key and headers, in order per key', async () => {
-    const topic = uniqueName('roundtrip');
-    const client = kafka();
-    await ensureTopics(client, [{ topic, partitions: 2 }]);
-    const producer = new KafkaProducer(client);
-    await producer.connect();
+    const { topic, client, producer } = await topicWithProducer('roundtrip', 2);
     const records = Array.from({ length: 500 }, (_, i) => ({
       key: `device-${i % 5}`,
       value: JSON.stringify({ i }),
@@ -76,12 +100,7 @@ describe('kafka lib against the embedded broker', () => {
   });
 
   it('retries a failing handler without committing, so a restarted member resumes at the failed batch', async () => {
-    const topic = uniqueName('retry');
-    const groupId = uniqueName('group');
-    const client = kafka();
-    await ensureTopics(client, [{ topic, partitions: 1 }]);
-    const producer = new KafkaProducer(client);
-    await producer.connect();
+    const { topic, groupId, client, producer } = await topicWithProducer('retry', 1);
     await producer.send(topic, [{ key: 'k', value: 'first' }]);
 
     let attempts = 0;
@@ -99,13 +118,7 @@ describe('kafka lib against the embedded broker', () => {
     await first.stop();
 
     const delivered: string[] = [];
-    const second = new BatchConsumer(client, {
-      groupId,
-      topics: [topic],
-      handler: async (batch) => {
-        delivered.push(...batch.messages.map((message) => message.value.toString()));
-      },
-    });
+    const second = collector(client, groupId, topic, delivered);
     await second.start();
     await waitFor(() => delivered.length > 0 || undefined, {
       message: 'the uncommitted record redelivered',
@@ -116,35 +129,18 @@ describe('kafka lib against the embedded broker', () => {
   });
 
   it('commits after a successful batch, so a restarted member does not see it again', async () => {
-    const topic = uniqueName('commit');
-    const groupId = uniqueName('group');
-    const client = kafka();
-    await ensureTopics(client, [{ topic, partitions: 1 }]);
-    const producer = new KafkaProducer(client);
-    await producer.connect();
+    const { topic, groupId, client, producer } = await topicWithProducer('commit', 1);
     await producer.send(topic, [{ key: 'k', value: 'one' }]);
 
     const firstRun: string[] = [];
-    const first = new BatchConsumer(client, {
-      groupId,
-      topics: [topic],
-      handler: async (batch) => {
-        firstRun.push(...batch.messages.map((message) => message.value.toString()));
-      },
-    });
+    const first = collector(client, groupId, topic, firstRun);
     await first.start();
     await waitFor(() => firstRun.length === 1 || undefined, { message: 'first record consumed' });
     await first.stop();
 
     await producer.send(topic, [{ key: 'k', value: 'two' }]);
     const secondRun: string[] = [];
-    const second = new BatchConsumer(client, {
-      groupId,
-      topics: [topic],
-      handler: async (batch) => {
-        secondRun.push(...batch.messages.map((message) => message.value.toString()));
-      },
-    });
+    const second = collector(client, groupId, topic, secondRun);
     await second.start();
     await waitFor(() => secondRun.length >= 1 || undefined, { message: 'second record consumed' });
     await second.stop();
@@ -153,25 +149,14 @@ describe('kafka lib against the embedded broker', () => {
   });
 
   it('commits handled batches while it runs, not only at the next batch or at stop', async () => {
-    const topic = uniqueName('background-commit');
-    const groupId = uniqueName('group');
-    const client = kafka();
-    await ensureTopics(client, [{ topic, partitions: 2 }]);
-    const producer = new KafkaProducer(client);
-    await producer.connect();
+    const { topic, groupId, client, producer } = await topicWithProducer('background-commit', 2);
     await producer.send(topic, [
       { key: 'a', value: 'one' },
       { key: 'b', value: 'two' },
       { key: 'c', value: 'three' },
     ]);
     const seen: string[] = [];
-    const member = new BatchConsumer(client, {
-      groupId,
-      topics: [topic],
-      handler: async (batch) => {
-        seen.push(...batch.messages.map((message) => message.value.toString()));
-      },
-    });
+    const member = collector(client, groupId, topic, seen);
     await member.start();
     const admin = client.admin();
     await admin.connect();
@@ -199,12 +184,7 @@ describe('kafka lib against the embedded broker', () => {
   });
 
   it('commits the batch that was being handled when the stop began, before leaving the group', async () => {
-    const topic = uniqueName('stop-commit');
-    const groupId = uniqueName('group');
-    const client = kafka();
-    await ensureTopics(client, [{ topic, partitions: 1 }]);
-    const producer = new KafkaProducer(client);
-    await producer.connect();
+    const { topic, groupId, client, producer } = await topicWithProducer('stop-commit', 1);
     await producer.send(topic, [
       { key: 'k', value: 'one' },
       { key: 'k', value: 'two' },
@@ -240,12 +220,7 @@ describe('kafka lib against the embedded broker', () => {
   });
 
   it('measures lag on a timer while the handler is stuck, and sees it drop to 0 once it catches up', async () => {
-    const topic = uniqueName('lag');
-    const groupId = uniqueName('group');
-    const client = kafka();
-    await ensureTopics(client, [{ topic, partitions: 2 }]);
-    const producer = new KafkaProducer(client);
-    await producer.connect();
+    const { topic, groupId, client, producer } = await topicWithProducer('lag', 2);
     const send = (from: number, count: number) =>
       producer.send(
         topic,
@@ -286,23 +261,11 @@ describe('kafka lib against the embedded broker', () => {
   });
 
   it('fromBeginning: false starts from the group start, not from each restart (records between are not skipped)', async () => {
-    const topic = uniqueName('latest');
-    const groupId = uniqueName('group');
-    const client = kafka();
-    await ensureTopics(client, [{ topic, partitions: 2 }]);
-    const producer = new KafkaProducer(client);
-    await producer.connect();
+    const { topic, groupId, client, producer } = await topicWithProducer('latest', 2);
     await producer.send(topic, [{ key: 'before', value: 'history' }]);
 
     const member = (seen: string[]) =>
-      new BatchConsumer(client, {
-        groupId,
-        topics: [topic],
-        fromBeginning: false,
-        handler: async (batch) => {
-          seen.push(...batch.messages.map((message) => message.value.toString()));
-        },
-      });
+      collector(client, groupId, topic, seen, { fromBeginning: false });
     const firstSeen: string[] = [];
     const first = member(firstSeen);
     const joined = first.waitForAssignment();
