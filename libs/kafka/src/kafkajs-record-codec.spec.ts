@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * patches/kafkajs+2.2.4.patch also rewrites kafkajs's per-record encoding, decoding and key
  * hashing, which cost more CPU than the services' own work at a few readings per record: a
  * zero-filled 512-byte encoder per record and per header, an array and a Buffer per varint, Long
  * arithmetic for every record's offset and timestamp and for the partitioner's murmur2, a
- * byte-at-a-time CRC-32C, and the whole request copied at every doubling of each nested encoder.
+ * byte-at-a-time CRC-32C, and each record, batch, partition, topic and request encoded into its own
+ * buffer and copied into the next.
  * These specs pin the wire format and the partitioning to kafkajs 2.2.4's own output.
  */
 const PROTOCOL = 'kafkajs/src/protocol';
@@ -44,17 +45,35 @@ const Long = require('kafkajs/src/utils/long') as { fromValue(value: string): un
 const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (
   key: string | Buffer,
 ) => number;
+interface ProduceMessage {
+  key: string | Buffer | null;
+  value: Buffer | string | null;
+  headers?: RecordInput['headers'];
+  timestamp?: string;
+}
+interface ProduceRequest {
+  encode(): Promise<KafkajsEncoder>;
+}
 const produceRequest = require(`${PROTOCOL}/requests/produce/v3/request`) as (input: {
   acks: number;
   timeout: number;
+  transactionalId?: string | null;
+  producerId?: unknown;
+  producerEpoch?: number;
   topicData: Array<{
     topic: string;
     partitions: Array<{
       partition: number;
-      messages: Array<Pick<RecordInput, 'key' | 'value' | 'headers'>>;
+      firstSequence?: number;
+      messages: ProduceMessage[];
     }>;
   }>;
-}) => { encode(): Promise<KafkajsEncoder> };
+}) => ProduceRequest;
+const frameRequest = require(`${PROTOCOL}/request`) as (input: {
+  correlationId: number;
+  clientId: string;
+  request: ProduceRequest;
+}) => Promise<KafkajsEncoder>;
 
 /** The CRC-32C (Castagnoli) definition, bit by bit: the reference for the table-driven one. */
 function referenceCrc32C(buffer: Buffer): number {
@@ -158,7 +177,7 @@ describe('kafkajs record codec (patched)', () => {
     }
   });
 
-  it('encodes a produce request without a zero-filled buffer or a Buffer per varint', async () => {
+  it('encodes a produce request into one buffer: no zero-filling, no Buffer per record or varint', async () => {
     const messages = Array.from({ length: 100 }, (_, i) => ({
       key: `acme/device-${i}`,
       value: Buffer.from(JSON.stringify({ i })),
@@ -166,6 +185,7 @@ describe('kafkajs record codec (patched)', () => {
     }));
     const alloc = jest.spyOn(Buffer, 'alloc');
     const from = jest.spyOn(Buffer, 'from');
+    const allocUnsafe = jest.spyOn(Buffer, 'allocUnsafe');
     try {
       const request = produceRequest({
         acks: -1,
@@ -175,10 +195,68 @@ describe('kafkajs record codec (patched)', () => {
       expect((await request.encode()).size()).toBeGreaterThan(100 * 40);
       expect(alloc).not.toHaveBeenCalled();
       expect(from).not.toHaveBeenCalled();
+      expect(allocUnsafe).toHaveBeenCalledTimes(1);
     } finally {
       alloc.mockRestore();
       from.mockRestore();
+      allocUnsafe.mockRestore();
     }
+  });
+
+  it('frames produce requests byte for byte as kafkajs 2.2.4 does', async () => {
+    // Keys, values and headers of every kind (null, string, Buffer, repeated headers), explicit
+    // timestamps out of order, several topics and partitions, one of them a single record.
+    const headerVariants = (i: number): Array<ProduceMessage['headers']> => [
+      undefined,
+      { 'sluice-ingest-ts': String(1_764_950_000_000 + i) },
+      { rep: ['a', Buffer.from('bé')], h: 'v' },
+    ];
+    const messages = (count: number, seed: string): ProduceMessage[] =>
+      Array.from({ length: count }, (_, i) => ({
+        key: i % 5 === 0 ? null : i % 2 ? `acme/device-${seed}-${i}` : Buffer.from(`bin-${i}`),
+        value:
+          i % 7 === 0
+            ? null
+            : i % 3
+              ? Buffer.from(JSON.stringify({ seed, i, v: 'x'.repeat(i) }))
+              : `text é ${i}`,
+        headers: headerVariants(i)[Math.min(i % 4, 2)],
+        timestamp: String(1_764_950_000_000 + ((i * 7919) % 1000)),
+      }));
+    const framed = async (transactional: boolean) => {
+      const request = produceRequest({
+        acks: -1,
+        timeout: 30_000,
+        transactionalId: transactional ? 'tx-1' : null,
+        producerId: Long.fromValue(transactional ? '12345' : '-1'),
+        producerEpoch: transactional ? 3 : 0,
+        topicData: [
+          {
+            topic: 'telemetry.clean.v1',
+            partitions: [
+              { partition: 0, firstSequence: 0, messages: messages(100, 'a') },
+              { partition: 5, firstSequence: 0, messages: messages(1, 'b') },
+            ],
+          },
+          {
+            topic: 'tópico',
+            partitions: [
+              { partition: 3, firstSequence: transactional ? 17 : 0, messages: messages(300, 'c') },
+            ],
+          },
+        ],
+      });
+      const bytes = (await frameRequest({ correlationId: 42, clientId: 'sluice-bench', request }))
+        .buffer;
+      return `${bytes.length} ${createHash('sha256').update(bytes).digest('hex')}`;
+    };
+    // length and SHA-256 of the unpatched kafkajs 2.2.4's bytes for the same requests
+    expect(await framed(false)).toBe(
+      '50369 31db727a7e7b3cee93f967de485045bd9215f9c5a548db3ebf6f3f2caf6b1faa',
+    );
+    expect(await framed(true)).toBe(
+      '50373 53b0ba716b4bb378ae7a3fd940e28e357703a4bf3c36b52e68a78fdce53e36d7',
+    );
   });
 
   it("partitions keys by the Java client's murmur2 without a Buffer per short key", () => {
