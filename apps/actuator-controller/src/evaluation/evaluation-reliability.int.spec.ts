@@ -1,5 +1,8 @@
+import { evaluate, type ProgramState } from '@sluice/programs';
 import { waitFor } from '@sluice/testing';
+import { ProgramCatalog } from '../programs/program-catalog';
 import { ControllerHarness } from '../testing/controller-harness';
+import { ProgramStateStore } from './program-state.store';
 
 jest.setTimeout(120_000);
 
@@ -92,6 +95,63 @@ describe('actuator-controller: evaluation state, retries and acknowledgements', 
     expect(
       new Set(harness.published.filter((c) => c.actuator === 'fan-1').map((c) => c.id)).size,
     ).toBe(1);
+  });
+
+  it('keeps the state another replica saved during a tick round: the round runs again on top of it', async () => {
+    await harness.call('CreateProgram', {
+      tenant: TENANT,
+      definitionJson: JSON.stringify(delayedFan('race-fan', 'room-9', 'fan-9')),
+      actor: 'alice',
+    });
+    const app = harness.app;
+    if (!app) throw new Error('controller not started');
+    const catalog = app.get(ProgramCatalog);
+    await waitFor(() => catalog.tickers().some((entry) => entry.key === `${TENANT}/race-fan`), {
+      message: 'program in the catalog',
+    });
+    const entry = catalog.tickers().find((e) => e.key === `${TENANT}/race-fan`);
+    if (!entry) throw new Error('unreachable');
+    await waitFor(async () => (await stateOf(`${TENANT}/race-fan`)) !== null, {
+      message: 'first tick saved a state',
+    });
+
+    // The partition owner (another replica) evaluates a hot reading — a `for 1s` hold starts — and
+    // saves it while this replica's next tick round has loaded the state from before it.
+    const otherReplica = new ProgramStateStore(harness.redis);
+    const store = app.get(ProgramStateStore);
+    const load = store.load.bind(store);
+    let raced = false;
+    jest.spyOn(store, 'load').mockImplementation(async (programs, range) => {
+      const states = await load(programs, range);
+      if (!raced && programs.some((p) => p.key === entry.key)) {
+        raced = true;
+        const theirs = await otherReplica.load([entry]);
+        const loaded = new Map(theirs);
+        const next = evaluate(entry.program, theirs.get(entry.key) as ProgramState, {
+          type: 'reading',
+          tenant: TENANT,
+          device: 'room-9',
+          metric: 'temperature',
+          time: Date.now(),
+          value: 30,
+        }).state;
+        theirs.set(entry.key, next);
+        await otherReplica.save([entry], theirs, new Set([entry.key]), loaded);
+      }
+      return states;
+    });
+    try {
+      // the hold survives the ticks that follow, and completing it issues the command
+      await waitFor(
+        async () => (await harness.commandRows(TENANT)).some((row) => row.actuator === 'fan-9'),
+        { message: 'command once the other replica’s hold completed', timeoutMs: 30_000 },
+      );
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(raced).toBe(true);
+    const issued = (await harness.commandRows(TENANT)).filter((row) => row.actuator === 'fan-9');
+    expect(issued.map((row) => row.params)).toEqual([{ state: 'on' }]);
   });
 
   it('re-sends an unacknowledged command with backoff, then fails it and raises an alert', async () => {

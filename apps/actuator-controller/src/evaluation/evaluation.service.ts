@@ -10,7 +10,11 @@ import {
 import { CommandsService, type ProgramCommandInput } from '../commands/commands.service';
 import { ProgramCatalog, type RunnableProgram } from '../programs/program-catalog';
 import { KeyedMutex } from './keyed-mutex';
-import { ProgramStateStore, type ConsumedRange } from './program-state.store';
+import {
+  ProgramStateConflictError,
+  ProgramStateStore,
+  type ConsumedRange,
+} from './program-state.store';
 
 const evaluations = createCounter({
   name: 'sluice_actuator_controller_evaluations_total',
@@ -23,6 +27,15 @@ const evaluationBatchSeconds = createHistogram({
   help: 'Time to evaluate one batch (load states, evaluate, persist and publish commands, save states)',
   labelNames: ['input'] as const,
 });
+
+const stateConflicts = createCounter({
+  name: 'sluice_actuator_controller_state_conflicts_total',
+  help: 'Evaluation rounds evaluated again because another replica saved a program state they had loaded, by input (reading, tick)',
+  labelNames: ['input'] as const,
+});
+
+/** Rounds of one batch before a state conflict is left to the caller (the consumer retries the batch). */
+const ROUNDS_PER_CONFLICT = 5;
 
 export interface DeviceReadings {
   tenant: string;
@@ -69,35 +82,44 @@ export class EvaluationService {
     }
     const stopTimer = evaluationBatchSeconds.startTimer({ input: 'reading' });
     const programs = [...involved.values()];
-    await this.mutex.run([...involved.keys()], async () => {
-      const states = await this.states.load(programs, range);
-      const loaded = new Map(states);
-      const changed = new Set<string>();
-      const commands: ProgramCommandInput[] = [];
-      const alerts: AlertAction[] = [];
-      let count = 0;
-      for (const { batch, programs: fed } of inputs) {
-        for (const reading of batch.readings) {
-          const event: ProgramEvent = {
-            type: 'reading',
-            tenant: batch.tenant,
-            device: batch.device,
-            metric: reading.metric,
-            time: reading.time,
-            value: reading.value,
-          };
-          for (const entry of fed) {
-            count++;
-            this.step(entry, states, changed, event, batch.ingestTs, commands, alerts);
-          }
+    await this.mutex.run([...involved.keys()], () =>
+      this.untilSaved('reading', () => this.evaluateRound(programs, inputs, range)),
+    );
+    stopTimer();
+  }
+
+  /** One round over a batch of readings: load the states, evaluate, persist, publish, save. */
+  private async evaluateRound(
+    programs: readonly RunnableProgram[],
+    inputs: ReadonlyArray<{ batch: DeviceReadings; programs: readonly RunnableProgram[] }>,
+    range: ConsumedRange | undefined,
+  ): Promise<void> {
+    const states = await this.states.load(programs, range);
+    const loaded = new Map(states);
+    const changed = new Set<string>();
+    const commands: ProgramCommandInput[] = [];
+    const alerts: AlertAction[] = [];
+    let count = 0;
+    for (const { batch, programs: fed } of inputs) {
+      for (const reading of batch.readings) {
+        const event: ProgramEvent = {
+          type: 'reading',
+          tenant: batch.tenant,
+          device: batch.device,
+          metric: reading.metric,
+          time: reading.time,
+          value: reading.value,
+        };
+        for (const entry of fed) {
+          count++;
+          this.step(entry, states, changed, event, batch.ingestTs, commands, alerts);
         }
       }
-      evaluations.inc({ input: 'reading' }, count);
-      await this.conclude(commands, alerts, () =>
-        this.states.save(programs, states, changed, loaded, range),
-      );
-    });
-    stopTimer();
+    }
+    evaluations.inc({ input: 'reading' }, count);
+    await this.conclude(commands, alerts, () =>
+      this.states.save(programs, states, changed, loaded, range),
+    );
   }
 
   /** Lets time pass for programs whose verdict depends on it (`for`, schedules, windows). */
@@ -106,22 +128,41 @@ export class EvaluationService {
     const stopTimer = evaluationBatchSeconds.startTimer({ input: 'tick' });
     await this.mutex.run(
       programs.map((entry) => entry.key),
-      async () => {
-        const states = await this.states.load(programs);
-        const loaded = new Map(states);
-        const changed = new Set<string>();
-        const commands: ProgramCommandInput[] = [];
-        const alerts: AlertAction[] = [];
-        const tick: ProgramEvent = { type: 'tick', time: now };
-        for (const entry of programs)
-          this.step(entry, states, changed, tick, undefined, commands, alerts);
-        evaluations.inc({ input: 'tick' }, programs.length);
-        await this.conclude(commands, alerts, () =>
-          this.states.save(programs, states, changed, loaded),
-        );
-      },
+      () => this.untilSaved('tick', () => this.tickRound(programs, now)),
     );
     stopTimer();
+  }
+
+  private async tickRound(programs: readonly RunnableProgram[], now: number): Promise<void> {
+    const states = await this.states.load(programs);
+    const loaded = new Map(states);
+    const changed = new Set<string>();
+    const commands: ProgramCommandInput[] = [];
+    const alerts: AlertAction[] = [];
+    const tick: ProgramEvent = { type: 'tick', time: now };
+    for (const entry of programs)
+      this.step(entry, states, changed, tick, undefined, commands, alerts);
+    evaluations.inc({ input: 'tick' }, programs.length);
+    await this.conclude(commands, alerts, () =>
+      this.states.save(programs, states, changed, loaded),
+    );
+  }
+
+  /**
+   * Runs a round again while another replica's save of one of its programs makes it conflict (see
+   * `ProgramStateStore`): each round loads the states afresh. Commands a conflicting round already
+   * persisted keep their idempotency keys, so the next round issuing the same decision adds none.
+   */
+  private async untilSaved(input: 'reading' | 'tick', round: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await round();
+      } catch (error) {
+        if (!(error instanceof ProgramStateConflictError) || attempt >= ROUNDS_PER_CONFLICT)
+          throw error;
+        stateConflicts.inc({ input });
+      }
+    }
   }
 
   /**

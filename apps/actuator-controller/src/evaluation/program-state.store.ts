@@ -3,10 +3,38 @@ import { differsOnlyInLatestReadings, initialState, type ProgramState } from '@s
 import { REDIS } from '@sluice/redis';
 import type { RunnableProgram } from '../programs/program-catalog';
 
-/** The Redis commands the store uses (narrow, so a unit spec can stand in for Redis). */
+/** The Redis commands the store uses. */
 export interface StateRedis {
   mget(keys: string[]): Promise<Array<string | null>>;
-  mset(args: string[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: string[]): Promise<unknown>;
+}
+
+/**
+ * Writes the states of a round if none was written since it was loaded. KEYS: each program's state
+ * key and revision key, in pairs; ARGV: each program's revision when loaded and new state, in pairs.
+ * Returns 0, or the 1-based position of the first program whose revision moved (nothing written).
+ */
+const SAVE_IF_UNCHANGED = `
+local n = #KEYS / 2
+for i = 1, n do
+  if tonumber(redis.call('get', KEYS[2 * i]) or '0') ~= tonumber(ARGV[2 * i - 1]) then return i end
+end
+for i = 1, n do
+  redis.call('set', KEYS[2 * i - 1], ARGV[2 * i])
+  redis.call('incr', KEYS[2 * i])
+end
+return 0`;
+
+/**
+ * Another writer saved a program's state after this round loaded it: the round's states are not
+ * saved; it is evaluated again from the stored ones.
+ */
+export class ProgramStateConflictError extends Error {
+  override readonly name = 'ProgramStateConflictError';
+
+  constructor(readonly programKey: string) {
+    super(`the state of program ${programKey} was saved by another evaluation since it was loaded`);
+  }
 }
 
 /** Where a consumed batch sits in its partition: the memory of a partition is valid for one start. */
@@ -35,6 +63,13 @@ interface PartitionMemory {
  * Each program's evaluator state (durations, hysteresis latches, windows, last commands) as JSON in
  * Redis, so a restarted or another replica continues where the last evaluation left off.
  *
+ * Two replicas can evaluate one program at once: the one that owns its device's partition on
+ * readings, the one holding the tick lease on timer ticks (and, for a program over devices in
+ * several partitions, each owner). Each state therefore has a revision beside it
+ * (`ac:state-rev:<program>`), and a round saves only if no revision it loaded has moved since;
+ * otherwise it fails with `ProgramStateConflictError` and is evaluated again from the stored
+ * states, so neither writer's change (a `for` hold, a latch, a command's sequence number) is lost.
+ *
  * Redis is the durable copy, written before the offsets that cover it are committed. Reading it
  * back (and parsing it) for every batch cost more than the evaluation, so the states a partition's
  * batch saved for its reading-driven programs (see `RunnableProgram.readingDriven`: this consumer
@@ -47,6 +82,8 @@ interface PartitionMemory {
 @Injectable()
 export class ProgramStateStore {
   private readonly partitions = new Map<string, PartitionMemory>();
+  /** The stored revision each state object was loaded at or saved as. */
+  private readonly revisions = new WeakMap<ProgramState, number>();
 
   constructor(@Inject(REDIS) private readonly redis: StateRedis) {}
 
@@ -64,20 +101,25 @@ export class ProgramStateStore {
       else missing.push(entry);
     }
     if (missing.length === 0) return states;
-    const values = await this.redis.mget(missing.map(({ key }) => stateKey(key)));
+    const values = await this.redis.mget(
+      missing.flatMap(({ key }) => [stateKey(key), revisionKey(key)]),
+    );
     missing.forEach(({ key, program }, index) => {
-      const value = values[index];
+      const value = values[2 * index];
       const stored = value ? (JSON.parse(value) as ProgramState) : undefined;
       // A program deleted and re-created under the same id continues its old state on purpose: its
       // command counter goes on, so its idempotency keys cannot collide with the old program's.
-      states.set(key, stored && stored.program.id === program.id ? stored : initialState(program));
+      const state = stored && stored.program.id === program.id ? stored : initialState(program);
+      this.revisions.set(state, Number(values[2 * index + 1] ?? 0));
+      states.set(key, state);
     });
     return states;
   }
 
   /**
-   * Saves the states that changed, in one MSET, then (for a consumed batch) remembers the states
-   * of the batch's reading-driven programs for the partition's next batch. A state that moved only
+   * Saves the states that changed, in one script that first checks their revisions (see
+   * `ProgramStateConflictError`), then (for a consumed batch) remembers the states of the batch's
+   * reading-driven programs for the partition's next batch. `loaded`: the states `load` returned. A state that moved only
    * in the latest value of a program that decides on the latest reading alone is not written: the
    * stored one decides the same on the next newer reading (`decidesOnLatestReadingOnly`), and most
    * readings of a thermostat change nothing else. Once the state is read back from Redis (after a
@@ -92,21 +134,40 @@ export class ProgramStateStore {
     range?: ConsumedRange,
   ): Promise<void> {
     // No TTL: a deleted program's state (a few hundred bytes) keeps a re-created one's keys unique.
+    const keys: string[] = [];
     const args: string[] = [];
+    const written: Array<{ key: string; state: ProgramState; revision: number }> = [];
     for (const entry of programs) {
       const state = states.get(entry.key);
-      if (state === undefined || !changed.has(entry.key)) continue;
+      if (state === undefined) continue;
       const before = loaded.get(entry.key);
+      const revision = before && this.revisions.get(before);
+      if (before === undefined || revision === undefined)
+        throw new Error(`the state of program ${entry.key} to save was not loaded by this store`);
       if (
-        entry.decidesOnLatestReading &&
-        before !== undefined &&
-        differsOnlyInLatestReadings(before, state)
-      )
+        !changed.has(entry.key) ||
+        (entry.decidesOnLatestReading && differsOnlyInLatestReadings(before, state))
+      ) {
+        // not written: it stands for the stored revision, as the state it was evaluated from did
+        this.revisions.set(state, revision);
         continue;
-      args.push(stateKey(entry.key), JSON.stringify(state));
+      }
+      keys.push(stateKey(entry.key), revisionKey(entry.key));
+      args.push(String(revision), JSON.stringify(state));
+      written.push({ key: entry.key, state, revision });
     }
-    // one MSET per batch (not a SET per program): the per-command cost dominated at 10k programs
-    if (args.length > 0) await this.redis.mset(args);
+    // one script per batch (not a command per program): the per-command cost dominated at 10k programs
+    if (written.length > 0) {
+      const conflict = Number(
+        await this.redis.eval(SAVE_IF_UNCHANGED, keys.length, ...keys, ...args),
+      );
+      if (conflict > 0) {
+        // the partition's memory holds what this round loaded: the retry must read Redis
+        if (range !== undefined) this.partitions.delete(range.partition);
+        throw new ProgramStateConflictError(written[conflict - 1].key);
+      }
+      for (const { state, revision } of written) this.revisions.set(state, revision + 1);
+    }
     if (range !== undefined) this.remember(range, programs, states);
   }
 
@@ -140,4 +201,8 @@ export class ProgramStateStore {
 
 function stateKey(programKey: string): string {
   return `ac:state:${programKey}`;
+}
+
+function revisionKey(programKey: string): string {
+  return `ac:state-rev:${programKey}`;
 }
