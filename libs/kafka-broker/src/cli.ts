@@ -14,7 +14,8 @@ import { EmbeddedBroker, startBroker } from './broker/embedded-broker';
 import type { FsyncPolicy } from './storage';
 
 const USAGE = `usage: npm run broker -- [--port 9092] [--data-dir ./data/broker] [--host 127.0.0.1]
-       [--advertised-host HOST] [--partitions 6] [--metrics-port PORT] [--fsync always|<interval ms>]`;
+       [--advertised-host HOST] [--partitions 6] [--metrics-port PORT] [--fsync always|<interval ms>]
+       [--offsets-retention-minutes 10080 (0: keep committed offsets of idle groups forever)]`;
 
 class CliArgumentError extends Error {
   constructor(flag: string, value: string, rule: string) {
@@ -46,6 +47,12 @@ function fsyncPolicy(value: string): FsyncPolicy {
   return { mode: 'interval', intervalMs };
 }
 
+/** Kafka's offsets.retention.minutes; 0 turns expiry off. */
+function offsetsRetention(value: string): number | null {
+  const minutes = integer('offsets-retention-minutes', value, 0, 100 * 365 * 24 * 60) ?? 0;
+  return minutes === 0 ? null : minutes * 60_000;
+}
+
 function parseCli(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
@@ -57,6 +64,7 @@ function parseCli(argv: string[]) {
       partitions: { type: 'string' },
       'metrics-port': { type: 'string' },
       fsync: { type: 'string', default: 'always' },
+      'offsets-retention-minutes': { type: 'string', default: '10080' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -70,6 +78,7 @@ function parseCli(argv: string[]) {
     defaultPartitions: integer('partitions', values.partitions, 1, 10_000),
     metricsPort: integer('metrics-port', values['metrics-port'], 0, 65535),
     fsync: fsyncPolicy(values.fsync ?? 'always'),
+    offsetsRetentionMs: offsetsRetention(values['offsets-retention-minutes'] ?? '10080'),
   };
 }
 
@@ -127,6 +136,7 @@ async function main(): Promise<void> {
     advertisedHost: args.advertisedHost,
     defaultPartitions: args.defaultPartitions,
     fsync: args.fsync,
+    offsetsRetentionMs: args.offsetsRetentionMs,
     logger,
   });
   const metricsServer =

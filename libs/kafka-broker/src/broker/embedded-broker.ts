@@ -30,6 +30,11 @@ export interface BrokerOptions {
   topicDefaults?: Partial<TopicConfig>;
   /** How often retention is applied (default 5 minutes, Kafka's log.retention.check.interval.ms). */
   retentionCheckIntervalMs?: number;
+  /**
+   * Committed offsets of a group without members expire this long after its last commit (default
+   * 7 days, Kafka's offsets.retention.minutes); checked with retention. null keeps them forever.
+   */
+  offsetsRetentionMs?: number | null;
   /** How long stop() lets connections finish accepted requests (default 5 s). */
   shutdownTimeoutMs?: number;
   logger?: Logger;
@@ -48,6 +53,7 @@ export interface EmbeddedBroker {
 }
 
 const MiB = 1024 * 1024;
+const DEFAULT_OFFSETS_RETENTION_MS = 7 * 24 * 3600 * 1000;
 const DEFAULT_TOPIC_CONFIG: TopicConfig = {
   retentionMs: 7 * 24 * 3600 * 1000,
   retentionBytes: null,
@@ -128,7 +134,23 @@ export async function startBroker(opts: BrokerOptions): Promise<EmbeddedBroker> 
     throw err;
   }
   deps.identity.port = bound.port;
-  const retention = startRetention(logs, opts.retentionCheckIntervalMs ?? 5 * 60_000, logger);
+  const offsetsRetentionMs =
+    opts.offsetsRetentionMs === undefined ? DEFAULT_OFFSETS_RETENTION_MS : opts.offsetsRetentionMs;
+  const retention = startRetention(
+    async () => {
+      const segmentsDeleted = await logs.applyRetention();
+      if (segmentsDeleted > 0) logger.info({ segmentsDeleted }, 'retention applied');
+      if (offsetsRetentionMs === null) return;
+      const expired = await expireIdleGroups(offsets, groups, Date.now() - offsetsRetentionMs);
+      if (expired.length > 0)
+        logger.info(
+          { groups: expired, offsetsRetentionMs },
+          'committed offsets of idle groups expired',
+        );
+    },
+    opts.retentionCheckIntervalMs ?? 5 * 60_000,
+    logger,
+  );
   const host = opts.advertisedHost ?? (isWildcard(bindHost) ? '127.0.0.1' : bindHost);
   const address = `${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
   logger.info(
@@ -165,20 +187,34 @@ function isWildcard(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '';
 }
 
+/**
+ * Expires the committed offsets of groups that have neither committed nor had a member since
+ * `cutoffMs`, and forgets those groups; returns their ids.
+ */
+export async function expireIdleGroups(
+  offsets: CommittedOffsetStore,
+  groups: GroupCoordinator,
+  cutoffMs: number,
+): Promise<string[]> {
+  const expired: string[] = [];
+  for (const groupId of offsets.groupsLastCommittedBefore(cutoffMs)) {
+    if (!groups.forgetIfEmptySince(groupId, cutoffMs)) continue;
+    await offsets.expireGroup(groupId);
+    expired.push(groupId);
+  }
+  return expired;
+}
+
 /** Periodic retention; a run never overlaps the previous one, and stop waits for the current one. */
 function startRetention(
-  logs: LogManager,
+  apply: () => Promise<void>,
   intervalMs: number,
   logger: Logger,
 ): { timer: NodeJS.Timeout; idle: () => Promise<void> } {
   let running: Promise<void> | null = null;
   const timer = setInterval(() => {
     if (running) return;
-    running = logs
-      .applyRetention()
-      .then((deleted) => {
-        if (deleted > 0) logger.info({ segmentsDeleted: deleted }, 'retention applied');
-      })
+    running = apply()
       .catch((err: unknown) => logger.error({ err }, 'retention failed'))
       .finally(() => (running = null));
   }, intervalMs);

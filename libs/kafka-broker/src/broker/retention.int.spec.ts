@@ -85,3 +85,59 @@ describe('embedded broker: retention', () => {
     raw.destroy();
   });
 });
+
+describe('embedded broker: committed offsets of idle groups expire', () => {
+  let tb: TestBroker;
+  let admin: Admin;
+
+  beforeAll(async () => {
+    tb = await startTestBroker({ retentionCheckIntervalMs: 100, offsetsRetentionMs: 1_000 });
+    admin = tb.kafka('offsets-retention').admin();
+    await admin.connect();
+  });
+
+  afterAll(async () => {
+    await admin.disconnect();
+    await tb.destroy();
+  });
+
+  it('expires a group without members a retention period after its last commit, and keeps one with members', async () => {
+    const topic = uniqueName('offsets-retention');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    const producer = tb.kafka('offsets-retention-producer').producer();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [{ value: 'a' }, { value: 'b' }] });
+    await producer.disconnect();
+
+    const [idle, active] = [uniqueName('idle-group'), uniqueName('active-group')];
+    const consumers = [idle, active].map((groupId) =>
+      tb.kafka(groupId).consumer({ groupId, heartbeatInterval: 200, maxWaitTimeInMs: 100 }),
+    );
+    for (const consumer of consumers) {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async () => undefined });
+    }
+    const committed = async (groupId: string): Promise<string> =>
+      (await admin.fetchOffsets({ groupId, topics: [topic] }))[0].partitions[0].offset;
+    try {
+      await waitFor(
+        async () => (await committed(idle)) === '2' && (await committed(active)) === '2',
+        'both groups to commit both messages',
+      );
+      await consumers[0].disconnect();
+
+      await waitFor(
+        async () => !(await admin.listGroups()).groups.some((g) => g.groupId === idle),
+        'the idle group to expire',
+      );
+      expect(await committed(idle)).toBe('-1');
+      // the active group's last commit is as old, but it has a member
+      expect((await admin.listGroups()).groups.map((g) => g.groupId)).toContain(active);
+      expect(await committed(active)).toBe('2');
+    } finally {
+      await consumers[0].disconnect();
+      await consumers[1].disconnect();
+    }
+  });
+});

@@ -129,6 +129,24 @@ describe('group coordinator', () => {
     return { a, b };
   }
 
+  it('forgets a group for offset expiry only once it has been without members since before the cutoff', async () => {
+    clock.advance(1_000);
+    // a group known only from its stored offsets counts as empty since the coordinator started (0)
+    expect(coordinator.forgetIfEmptySince('only-offsets', 0)).toBe(false);
+    expect(coordinator.forgetIfEmptySince('only-offsets', 500)).toBe(true);
+
+    const member = await stableSingleMember();
+    expect(coordinator.forgetIfEmptySince(GROUP, clock.now() + 1)).toBe(false);
+    const leftAt = clock.now();
+    expect(coordinator.leave(GROUP, member)).toBe(ErrorCode.NONE);
+    await flush();
+    expect(coordinator.describe(GROUP)?.state).toBe('Empty');
+    expect(coordinator.forgetIfEmptySince(GROUP, leftAt)).toBe(false);
+    clock.advance(10);
+    expect(coordinator.forgetIfEmptySince(GROUP, clock.now())).toBe(true);
+    expect(coordinator.describe(GROUP)).toBeUndefined();
+  });
+
   it('assigns the member id of a first-time joiner as <clientId>-<unique>', async () => {
     const result = await coordinator.join(joinInput('', { clientId: 'svc' }));
     expect(result.errorCode).toBe(ErrorCode.NONE);

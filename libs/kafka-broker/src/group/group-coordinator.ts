@@ -114,6 +114,8 @@ interface Group {
   /** Insertion order is join order: the first remaining joiner becomes leader. */
   readonly members: Map<string, Member>;
   rebalanceTimer: unknown;
+  /** When the last member left (or the group was created): offsets expire from then on. */
+  emptySince: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -134,9 +136,11 @@ export class GroupCoordinator {
   private readonly maxSessionTimeoutMs: number;
   private readonly newMemberId: (clientId: string) => string;
   private readonly listener: GroupListener;
+  private readonly startedAt: number;
 
   constructor(opts: GroupCoordinatorOptions = {}) {
     this.clock = opts.clock ?? systemClock;
+    this.startedAt = this.clock.now();
     this.minSessionTimeoutMs = opts.minSessionTimeoutMs ?? 6_000;
     this.maxSessionTimeoutMs = opts.maxSessionTimeoutMs ?? 1_800_000;
     this.newMemberId = opts.newMemberId ?? ((clientId) => `${clientId}-${randomUUID()}`);
@@ -317,6 +321,21 @@ export class GroupCoordinator {
   }
 
   /** Answers every parked request (the coordinator is going away) and clears all timers. */
+  /**
+   * Forgets a group that has had no members since before `emptyBeforeMs` (its offsets expire); it
+   * no longer shows in ListGroups. A group this coordinator has not seen counts as empty since the
+   * coordinator started. Returns false, keeping the group, otherwise.
+   */
+  forgetIfEmptySince(groupId: string, emptyBeforeMs: number): boolean {
+    const group = this.groups.get(groupId);
+    if (group === undefined) return this.startedAt < emptyBeforeMs;
+    if (group.members.size > 0 || group.state !== 'Empty' || group.emptySince >= emptyBeforeMs)
+      return false;
+    this.clearTimer(group.rebalanceTimer);
+    this.groups.delete(groupId);
+    return true;
+  }
+
   shutdown(): void {
     for (const group of this.groups.values()) {
       this.clearTimer(group.rebalanceTimer);
@@ -342,6 +361,7 @@ export class GroupCoordinator {
       leaderId: null,
       members: new Map(),
       rebalanceTimer: null,
+      emptySince: this.clock.now(),
     };
     this.groups.set(id, group);
     return group;
@@ -470,6 +490,7 @@ export class GroupCoordinator {
   private dropMember(group: Group, member: Member, reason: string): void {
     this.cancelSessionExpiry(member);
     group.members.delete(member.id);
+    if (group.members.size === 0) group.emptySince = this.clock.now();
     member.awaitingJoin?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, member.id));
     member.awaitingSync?.(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     member.awaitingJoin = null;

@@ -76,6 +76,55 @@ describe('committed offset store', () => {
     expect(store.groupIds()).toEqual(['g2']);
   });
 
+  it('tells groups by their last commit time and expires a group durably, also through compaction', async () => {
+    const at = (ms: number) => 1_700_000_000_000 + ms;
+    await store.commit('old', [{ topic: 't', partition: 0, offset: 1n, metadata: null }], at(0));
+    await store.commit('recent', [{ topic: 't', partition: 0, offset: 1n, metadata: null }], at(0));
+    await store.commit(
+      'recent',
+      [{ topic: 't', partition: 1, offset: 7n, metadata: null }],
+      at(50),
+    );
+    expect(store.groupsLastCommittedBefore(at(10)).sort()).toEqual(['old']);
+    expect(store.groupsLastCommittedBefore(at(51)).sort()).toEqual(['old', 'recent']);
+
+    await store.expireGroup('old');
+    expect(store.fetch('old', 't', 0)).toBeUndefined();
+    expect(store.groupIds()).toEqual(['recent']);
+    await store.close();
+    store = await CommittedOffsetStore.open(dir, { mode: 'always' });
+    expect(store.groupIds()).toEqual(['recent']);
+    // the commit time is stored with the offsets: still 50 after a reopen
+    expect(store.groupsLastCommittedBefore(at(50))).toEqual([]);
+    expect(store.groupsLastCommittedBefore(at(51))).toEqual(['recent']);
+
+    // enough commits to compact the log: the snapshot keeps commit times and the expiry
+    const metadata = 'm'.repeat(1000);
+    await Promise.all(
+      Array.from({ length: 1500 }, (_, i) =>
+        store.commit('busy', [{ topic: 't', partition: 0, offset: BigInt(i), metadata }], at(100)),
+      ),
+    );
+    await store.close();
+    store = await CommittedOffsetStore.open(dir, { mode: 'always' });
+    expect(statSync(path.join(dir, FILE)).size).toBeLessThan(1024 * 1024);
+    expect(store.groupIds().sort()).toEqual(['busy', 'recent']);
+    expect(store.groupsLastCommittedBefore(at(51))).toEqual(['recent']);
+  }, 30_000); // 1,500 fsynced commits: seconds when the suite runs in parallel on 2 cores
+
+  it('reads commits written without a time as made when the log was opened', async () => {
+    await store.close();
+    writeFileSync(path.join(dir, FILE), '');
+    const line = JSON.stringify({ g: 'legacy', o: [['t', 0, '3', null]] });
+    const crc = (await import('./crc32c')).crc32c(Buffer.from(line)).toString(16).padStart(8, '0');
+    writeFileSync(path.join(dir, FILE), `${crc} ${line}\n`);
+    const before = Date.now();
+    store = await CommittedOffsetStore.open(dir, { mode: 'always' });
+    expect(store.fetch('legacy', 't', 0)).toEqual({ offset: 3n, metadata: null });
+    expect(store.groupsLastCommittedBefore(before)).toEqual([]);
+    expect(store.groupsLastCommittedBefore(Date.now() + 1)).toEqual(['legacy']);
+  });
+
   it('drops a torn or corrupt last line on reopen and keeps appending after it', async () => {
     await store.commit('g', [{ topic: 't', partition: 0, offset: 1n, metadata: null }]);
     await store.commit('g', [{ topic: 't', partition: 0, offset: 2n, metadata: null }]);

@@ -24,7 +24,14 @@ const FILE_NAME = 'committed-offsets.log';
 const COMPACT_MIN_BYTES = 1024 * 1024;
 const COMPACT_GROWTH_FACTOR = 4;
 
-type Line = { g: string; o: Array<[string, number, string, string | null]> } | { d: string };
+/**
+ * A commit (`g`: group, `o`: offsets, `t`: when, epoch ms; absent in logs written before expiry
+ * existed), a deleted topic (`d`), or a group whose offsets expired (`x`).
+ */
+type Line =
+  | { g: string; o: Array<[string, number, string, string | null]>; t?: number }
+  | { d: string }
+  | { x: string };
 
 /**
  * Consumer-group offsets, persisted in `<dataDir>/committed-offsets.log`: one line per commit,
@@ -34,9 +41,17 @@ type Line = { g: string; o: Array<[string, number, string, string | null]> } | {
  *
  * fsync 'always': commit() resolves after an fsync (shared by concurrent commits); 'interval':
  * fsynced on a timer. fetch() answers from memory and may see a commit before its fsync.
+ *
+ * Each group's last commit time is kept too, so that the offsets of groups nobody uses any more
+ * can expire (`expireGroup`), as Kafka's offsets.retention.minutes has them: a group id per
+ * process (a live-stream consumer that starts from the end each time) otherwise accumulates
+ * forever on a long-running broker.
  */
 export class CommittedOffsetStore {
   private readonly groups = new Map<string, Map<string, CommittedOffset>>();
+  private readonly lastCommitAt = new Map<string, number>();
+  /** Stands for the commit time of groups read from lines without one. */
+  private readonly openedAt = Date.now();
   private readonly queue = new SerialQueue();
   private readonly syncer: SyncCoalescer;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -79,12 +94,24 @@ export class CommittedOffsetStore {
     return store;
   }
 
-  async commit(group: string, entries: OffsetCommitEntry[]): Promise<void> {
+  async commit(group: string, entries: OffsetCommitEntry[], nowMs = Date.now()): Promise<void> {
     if (entries.length === 0) return;
     const line: Line = {
       g: group,
       o: entries.map((e) => [e.topic, e.partition, e.offset.toString(), e.metadata]),
+      t: nowMs,
     };
+    await this.appendLine(line, () => this.apply(line));
+  }
+
+  /** Groups holding offsets whose last commit is older than `cutoffMs` (epoch ms). */
+  groupsLastCommittedBefore(cutoffMs: number): string[] {
+    return this.groupIds().filter((group) => (this.lastCommitAt.get(group) ?? 0) < cutoffMs);
+  }
+
+  /** Forgets every offset of a group, durably. */
+  async expireGroup(group: string): Promise<void> {
+    const line: Line = { x: group };
     await this.appendLine(line, () => this.apply(line));
   }
 
@@ -160,6 +187,7 @@ export class CommittedOffsetStore {
         const [topic, partition] = splitKey(k);
         return [topic, partition, c.offset.toString(), c.metadata];
       }),
+      t: this.lastCommitAt.get(group),
     }));
     const snapshot = Buffer.concat(lines.map(encodeLine));
     await writeFileAtomic(this.filePath, snapshot);
@@ -187,6 +215,11 @@ export class CommittedOffsetStore {
   }
 
   private apply(line: Line): void {
+    if ('x' in line) {
+      this.groups.delete(line.x);
+      this.lastCommitAt.delete(line.x);
+      return;
+    }
     if ('d' in line) {
       for (const offsets of this.groups.values()) {
         for (const k of offsets.keys()) if (splitKey(k)[0] === line.d) offsets.delete(k);
@@ -201,6 +234,7 @@ export class CommittedOffsetStore {
     for (const [topic, partition, offset, metadata] of line.o) {
       offsets.set(key(topic, partition), { offset: BigInt(offset), metadata });
     }
+    this.lastCommitAt.set(line.g, line.t ?? this.openedAt);
   }
 }
 
@@ -238,10 +272,11 @@ function decodeLine(raw: Buffer): Line | undefined {
 
 function isLine(value: unknown): value is Line {
   if (typeof value !== 'object' || value === null) return false;
-  const line = value as { g?: unknown; o?: unknown; d?: unknown };
-  if (typeof line.d === 'string') return true;
+  const line = value as { g?: unknown; o?: unknown; d?: unknown; x?: unknown; t?: unknown };
+  if (typeof line.d === 'string' || typeof line.x === 'string') return true;
   return (
     typeof line.g === 'string' &&
+    (line.t === undefined || Number.isSafeInteger(line.t)) &&
     Array.isArray(line.o) &&
     line.o.every(
       (e: unknown) =>
