@@ -119,12 +119,12 @@ export class ProgramStateStore {
   /**
    * Saves the states that changed, in one script that first checks their revisions (see
    * `ProgramStateConflictError`), then (for a consumed batch) remembers the states of the batch's
-   * reading-driven programs for the partition's next batch. `loaded`: the states `load` returned. A state that moved only
-   * in the latest value of a program that decides on the latest reading alone is not written: the
-   * stored one decides the same on the next newer reading (`decidesOnLatestReadingOnly`), and most
-   * readings of a thermostat change nothing else. Once the state is read back from Redis (after a
-   * restart, a rebalance or a change of the program), a reading older than the unsaved latest one but newer
-   * than the stored one is taken as the latest.
+   * reading-driven programs for the partition's next batch. `loaded`: the states `load` returned.
+   * A state that moved only in the latest value of a program that decides on the latest reading
+   * alone is not written: the stored one decides the same on the next newer reading
+   * (`decidesOnLatestReadingOnly`), and most readings of a thermostat change nothing else. Once
+   * the state is read back from Redis (after a restart, a rebalance or a change of the program), a
+   * reading older than the unsaved latest one but newer than the stored one is taken as the latest.
    */
   async save(
     programs: readonly RunnableProgram[],
