@@ -1,5 +1,6 @@
+import Redis from 'ioredis';
 import WebSocket from 'ws';
-import { readLatest, readWindows } from '@sluice/speed-layer';
+import { readLatest, readWindows, SpeedLayerKeys } from '@sluice/speed-layer';
 import { waitFor } from '@sluice/testing';
 import { E2E_TENANT, E2eEnvironment, E2E_API_KEY } from '../support/e2e-environment';
 import {
@@ -12,6 +13,8 @@ import {
 } from '../support/reading-fixtures';
 
 const WINDOW_MS = 60_000;
+/** A device whose replay fence an earlier broker's raw topic left in Redis, far above new offsets. */
+const STALE_FENCED_DEVICE = 'fenced-by-an-earlier-broker';
 
 // Starts a whole pipeline and restarts services: minutes, not the default 5 s.
 jest.setTimeout(300_000);
@@ -83,11 +86,32 @@ describe('the pipeline end to end (gateway → transformer → aggregator → Po
   const env = new E2eEnvironment();
 
   beforeAll(async () => {
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    await redis.hset(
+      `${env.redisPrefix}${SpeedLayerKeys.fence(E2E_TENANT, STALE_FENCED_DEVICE)}`,
+      Object.fromEntries([0, 1, 2, 3, 4, 5].map((partition) => [String(partition), '1000000'])),
+    );
+    redis.disconnect();
     await env.start();
   });
 
   afterAll(async () => {
     await env.stop();
+  });
+
+  it('applies the readings of a device whose replay fence an earlier raw topic left behind (the launcher clears it)', async () => {
+    const time = Date.now();
+    const response = await env.postReadings([
+      { device: STALE_FENCED_DEVICE, metric: 'temperature', time, value: 21.5 },
+    ]);
+    expect(response.status).toBe(202);
+    await waitFor(
+      async () => (await readLatest(env.redis, E2E_TENANT, STALE_FENCED_DEVICE)).length > 0,
+      { timeoutMs: 60_000, message: 'the latest value of the device with a stale fence' },
+    );
+    expect(await readLatest(env.redis, E2E_TENANT, STALE_FENCED_DEVICE)).toEqual([
+      { metric: 'temperature', time, value: 21.5 },
+    ]);
   });
 
   it('stores every reading exactly once, keeps latest values and 1-minute windows exact, and streams a device live', async () => {

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
-import { ALL_TOPICS } from '@sluice/contracts';
+import { redisEnv } from '@sluice/config';
+import { ALL_TOPICS, Topics } from '@sluice/contracts';
 import { runMigrations } from '@sluice/db';
 import { createKafka, ensureTopics } from '@sluice/kafka';
+import { clearReplayFences } from '@sluice/speed-layer';
+import Redis from 'ioredis';
 import { findFreePort, isPortOpen } from './free-port';
 import { ManagedProcess, REPO_ROOT } from './managed-process';
 import { checkPostgres, checkRedis } from './preflight';
@@ -79,6 +82,7 @@ export class Pipeline {
       ALL_TOPICS.map((topic) => ({ topic })),
     );
     if (created.length > 0) this.status(`created topics ${created.join(', ')}`);
+    if (created.includes(Topics.telemetryRaw)) await this.clearStaleReplayFences();
 
     const wanted = options.services ?? PIPELINE_SERVICES.map((service) => service.name);
     const gatewayPort = await this.portFor('ingest-gateway');
@@ -95,6 +99,30 @@ export class Pipeline {
     await Promise.all(consumers.map((service) => this.startService(service.name, gatewayPort)));
     if (wanted.includes('ingest-gateway')) await this.startService('ingest-gateway', gatewayPort);
     if (wanted.includes('simulator')) await this.startService('simulator', gatewayPort);
+  }
+
+  /**
+   * telemetry.raw.v1 was just created, so its offsets start again from 0: replay fences that a
+   * speed layer kept in Redis for an earlier incarnation of it (an earlier broker data directory, a
+   * deleted topic) would make the aggregator drop every record below them as a replay.
+   */
+  private async clearStaleReplayFences(): Promise<void> {
+    const keyPrefix = redisEnv.REDIS_KEY_PREFIX.parse(
+      this.options.serviceEnv?.aggregator?.REDIS_KEY_PREFIX ??
+        this.options.env?.REDIS_KEY_PREFIX ??
+        process.env.REDIS_KEY_PREFIX,
+    );
+    const redis = new Redis(this.options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const cleared = await clearReplayFences(redis, keyPrefix);
+      if (cleared > 0)
+        this.status(
+          `${Topics.telemetryRaw} is new: cleared ${cleared} speed-layer replay fences left in Redis by an earlier Kafka log`,
+        );
+    } finally {
+      redis.disconnect();
+    }
   }
 
   private async startEmbeddedBroker(): Promise<void> {

@@ -5,3 +5,4 @@ export * from './apply-batch';
 export * from './read-speed-layer';
 export * from './window-closer';
 export * from './too-late-outbox';
+export * from './replay-fences';
