@@ -228,4 +228,52 @@ describe('closed loop: thermostat program ↔ simulated room', () => {
     expect(after.filter((command) => command.id === first.id)).toHaveLength(1);
     expect(new Set(after.map((command) => command.id)).size).toBe(after.length);
   });
+
+  it('starts a restarted simulator with its heater in the state the controller last recorded', async () => {
+    // a manual "on" whose hold keeps the program off the heater, so its state stays put
+    const sent = await api(`/api/v1/actuators/${HEATER}/commands`, {
+      method: 'POST',
+      body: JSON.stringify({
+        action: 'set_state',
+        params: { state: 'on' },
+        reason: 'e2e: heater on before a simulator restart',
+        holdMs: 600_000,
+      }),
+    });
+    expect(sent.status).toBe(202);
+    const { id } = (await sent.json()) as { id: string };
+    await waitFor(
+      async () =>
+        (
+          (await (await api(`/api/v1/commands?actuator=${HEATER}&limit=1000`)).json()) as {
+            commands: CommandView[];
+          }
+        ).commands.some((command) => command.id === id && command.status === 'acknowledged'),
+      { message: 'the manual command acknowledged', timeoutMs: 30_000 },
+    );
+    const recorded = (
+      (await (await api('/api/v1/actuators')).json()) as {
+        actuators: Array<{ id: string; state: { state?: string } }>;
+      }
+    ).actuators.find((actuator) => actuator.id === HEATER);
+    expect(recorded?.state.state).toBe('on');
+
+    await env.pipeline.restart('simulator');
+    const simulator = env.pipeline.service('simulator').url;
+    const heatersOn = async (): Promise<number | undefined> => {
+      const text = await (await fetch(`${simulator}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find(
+          (l) => l.startsWith('sluice_simulator_actuators_on{') && l.includes('actuator="heater"'),
+        );
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    // the gauge is set on the simulator's first tick after the restart
+    await waitFor(async () => (await heatersOn()) !== undefined, {
+      message: 'the restarted simulator reports its heaters',
+      timeoutMs: 30_000,
+    });
+    expect(await heatersOn()).toBe(1);
+  });
 });

@@ -6,6 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { HealthService } from '@sluice/health';
+import { parseActuatorId } from '../actuator-agent/actuator-agent';
 import type { ActuatorState } from '../fleet/actuator-state';
 import { createFleet, type SimulatedDevice } from '../fleet/fleet';
 import { regulate } from '../fleet/thermostat';
@@ -28,6 +29,8 @@ import {
 
 /** Readiness fails when readings are waiting and nothing got through for this long. */
 const STALLED_AFTER_MS = 30_000;
+/** How long start-up waits for the actuators' last states before starting with everything off. */
+const RESTORE_TIMEOUT_MS = 3_000;
 
 /** Runs the fleet: every SIM_INTERVAL_MS advances the physics, samples, and queues the readings. */
 @Injectable()
@@ -98,7 +101,8 @@ export class SimulationService implements OnApplicationBootstrap, BeforeApplicat
     return this.fleet.find((device) => device.id === deviceId)?.room.actuators;
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.restoreActuators();
     this.publisher.start();
     this.timer = setInterval(() => this.tick(Date.now()), this.config.SIM_INTERVAL_MS);
     this.logger.log({
@@ -107,6 +111,42 @@ export class SimulationService implements OnApplicationBootstrap, BeforeApplicat
       intervalMs: this.config.SIM_INTERVAL_MS,
       gateway: this.config.GATEWAY_URL,
     });
+  }
+
+  /**
+   * Real fans and heaters keep their state when whatever drives them restarts. The simulated ones
+   * start from the state the controller last recorded for them (`GET /api/v1/actuators`): a
+   * program issues commands only when its decision changes, so a heater that silently went off
+   * with a simulator restart would stay off while the program believes it on. Without the
+   * gateway, everything starts off (and says so).
+   */
+  private async restoreActuators(): Promise<void> {
+    try {
+      const response = await fetch(`${this.config.GATEWAY_URL}/api/v1/actuators`, {
+        headers: { authorization: `Bearer ${this.config.SIM_API_KEY}` },
+        signal: AbortSignal.timeout(RESTORE_TIMEOUT_MS),
+      });
+      if (!response.ok) throw new Error(`GET /api/v1/actuators answered ${response.status}`);
+      const { actuators } = (await response.json()) as {
+        actuators: Array<{ id: string; state: { state?: unknown } }>;
+      };
+      let switchedOn = 0;
+      for (const actuator of actuators) {
+        const target = parseActuatorId(actuator.id);
+        const room = target && this.actuatorsOf(target.device);
+        if (!room || actuator.state.state !== 'on') continue;
+        if (target.kind === 'fan') room.setFan(true);
+        else if (target.kind === 'heater') room.setHeater(true);
+        else continue;
+        switchedOn += 1;
+      }
+      this.logger.log({ msg: 'actuator states restored from the controller', switchedOn });
+    } catch (error) {
+      this.logger.warn({
+        msg: 'could not restore actuator states; every fan and heater starts off',
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
