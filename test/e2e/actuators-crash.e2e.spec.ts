@@ -72,7 +72,13 @@ describe('actuator-controller crash while a `for` condition is pending', () => {
     ).rows;
   const state = async () => {
     const raw = await env.redis.get(`ac:state:${TENANT}/crash-fan`);
-    return raw ? (JSON.parse(raw) as { time: number; holds: Record<string, number> }) : null;
+    return raw
+      ? (JSON.parse(raw) as {
+          time: number;
+          holds: Record<string, number>;
+          program: { lineage?: string };
+        })
+      : null;
   };
 
   it('neither loses nor repeats the command', async () => {
@@ -136,7 +142,10 @@ describe('actuator-controller crash while a `for` condition is pending', () => {
     });
     const rows = await commandRows();
     expect(rows).toHaveLength(1);
-    expect(rows[0].idempotency_key).toBe('crash-fan:v1:crash-fan:1');
+    // the lineage stored before the crash: the restarted controller continued that state
+    const lineage = (await state())?.program.lineage;
+    expect(lineage).toMatch(/^[\w-]{8}$/);
+    expect(rows[0].idempotency_key).toBe(`crash-fan:v1:${lineage}:crash-fan:1`);
     await waitFor(() => published.some((command) => command.id === rows[0].id), {
       message: 'command published',
     });

@@ -35,7 +35,13 @@ export interface IssuedCommand {
 
 export interface ProgramState {
   readonly format: 1;
-  readonly program: { readonly id: string; readonly version: number };
+  /**
+   * `lineage`: set by the controller when it first stores a program's state, and part of the
+   * program's idempotency keys. A state lost and started again (Redis without persistence) gets a
+   * new lineage, so its commands, counted from 1 again, cannot collide with the stored history's
+   * keys and be dropped as replays. Absent in states made before it existed, and in dry runs.
+   */
+  readonly program: { readonly id: string; readonly version: number; readonly lineage?: string };
   /** Time of the last evaluation; evaluation time never goes backwards. */
   readonly time: number | null;
   /** device → metric → series. */
@@ -52,10 +58,16 @@ export interface ProgramState {
   readonly alerts: Readonly<Record<string, number>>;
 }
 
-export function initialState(program: Pick<Program, 'id' | 'version'>): ProgramState {
+export function initialState(
+  program: Pick<Program, 'id' | 'version'>,
+  lineage?: string,
+): ProgramState {
   return {
     format: 1,
-    program: { id: program.id, version: program.version },
+    program:
+      lineage === undefined
+        ? { id: program.id, version: program.version }
+        : { id: program.id, version: program.version, lineage },
     time: null,
     series: {},
     holds: {},

@@ -136,7 +136,7 @@ function forVersion(state: ProgramState, program: Program): ProgramState {
   if (state.program.version === program.version) return state;
   return {
     ...state,
-    program: { id: program.id, version: program.version },
+    program: { ...state.program, version: program.version },
     holds: {},
     latches: {},
     active: {},
@@ -336,6 +336,8 @@ export function evaluate(
     tenant: program.tenant,
     time: now,
   };
+  const lineage = current.program.lineage;
+  const keyPrefix = `${program.id}:v${program.version}${lineage === undefined ? '' : `:${lineage}`}`;
 
   for (const decision of decisions.decided) {
     const { leaf } = decision;
@@ -359,7 +361,7 @@ export function evaluate(
           message: alert.message,
           reason: reasonFor(decision, ctx),
           path: leaf.path,
-          idempotencyKey: `${program.id}:v${program.version}:alert:${leaf.path}:${raised}`,
+          idempotencyKey: `${keyPrefix}:alert:${leaf.path}:${raised}`,
         });
       }
       continue;
@@ -399,7 +401,7 @@ export function evaluate(
       ...command,
       reason: reasonFor(decision, ctx),
       path: leaf.path,
-      idempotencyKey: `${program.id}:v${program.version}:${actuator}:${seq}`,
+      idempotencyKey: `${keyPrefix}:${actuator}:${seq}`,
     });
   }
 

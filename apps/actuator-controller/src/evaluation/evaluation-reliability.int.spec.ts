@@ -90,7 +90,7 @@ describe('actuator-controller: evaluation state, retries and acknowledgements', 
     expect(rows[0]).toMatchObject({
       action: 'set_state',
       params: { state: 'on' },
-      idempotency_key: 'late-fan:v1:fan-1:1',
+      idempotency_key: expect.stringMatching(/^late-fan:v1:[\w-]{8}:fan-1:1$/),
     });
     expect(
       new Set(harness.published.filter((c) => c.actuator === 'fan-1').map((c) => c.id)).size,
@@ -152,6 +152,55 @@ describe('actuator-controller: evaluation state, retries and acknowledgements', 
     expect(raced).toBe(true);
     const issued = (await harness.commandRows(TENANT)).filter((row) => row.actuator === 'fan-9');
     expect(issued.map((row) => row.params)).toEqual([{ state: 'on' }]);
+  });
+
+  it('issues the decision again after its program state was lost, instead of dropping it as a replay', async () => {
+    await harness.call('CreateProgram', {
+      tenant: TENANT,
+      definitionJson: JSON.stringify({
+        ...delayedFan('forgetful-fan', 'room-7', 'fan-7'),
+        tree: {
+          condition: { metric: 'temperature', op: '>', value: 28 },
+          then: { action: 'set_state', state: 'on' },
+        },
+      }),
+      actor: 'alice',
+    });
+    const fanCommands = async () =>
+      (await harness.commandRows(TENANT)).filter((row) => row.actuator === 'fan-7');
+    await waitFor(
+      async () => {
+        await harness.sendReadings(TENANT, 'room-7', [
+          { metric: 'temperature', time: Date.now(), value: 30 },
+        ]);
+        return (await fanCommands()).length === 1;
+      },
+      { message: 'the first command', timeoutMs: 30_000, intervalMs: 500 },
+    );
+    // a machine restart with Redis without persistence: the controller comes back and the
+    // program's state, command counter included, is gone; the commands table still has the history
+    await harness.stopApp();
+    await harness.redis.del(
+      `ac:state:${TENANT}/forgetful-fan`,
+      `ac:state-rev:${TENANT}/forgetful-fan`,
+    );
+    await harness.startApp();
+    await waitFor(
+      async () => {
+        await harness.sendReadings(TENANT, 'room-7', [
+          { metric: 'temperature', time: Date.now(), value: 31 },
+        ]);
+        return (await fanCommands()).length === 2;
+      },
+      {
+        message: 'the decision issued again under a new idempotency key',
+        timeoutMs: 60_000,
+        intervalMs: 1000,
+      },
+    );
+    const [before, after] = await fanCommands();
+    expect(after.idempotency_key).not.toBe(before.idempotency_key);
+    expect(after.params).toEqual({ state: 'on' });
   });
 
   it('re-sends an unacknowledged command with backoff, then fails it and raises an alert', async () => {

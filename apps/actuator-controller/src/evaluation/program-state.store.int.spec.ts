@@ -254,4 +254,21 @@ describe('program state store (Redis)', () => {
     ).rejects.toMatchObject({ programKey: 'acme/b' });
     expect(await redis.stored('acme/a')).toEqual(before);
   });
+
+  it("stores a new program's state with a lineage before it is evaluated, and starts a new lineage after the state is lost", async () => {
+    const redis = redisForTest();
+    const program = runnable(thermostat('fresh'), false);
+    const first = (await new ProgramStateStore(redis).load([program])).get('acme/fresh');
+    const lineage = first?.program.lineage;
+    expect(lineage).toMatch(/^[\w-]{8}$/);
+    // stored at once: a replay after a crash continues the same lineage (same idempotency keys)
+    expect((await redis.stored('acme/fresh'))?.program.lineage).toBe(lineage);
+    expect((await new ProgramStateStore(redis).load([program])).get('acme/fresh')).toEqual(first);
+
+    // the state is lost (Redis without persistence): the next one is a new lineage
+    await redis.redis.del('ac:state:acme/fresh', 'ac:state-rev:acme/fresh');
+    const again = (await new ProgramStateStore(redis).load([program])).get('acme/fresh');
+    expect(again?.program.lineage).toMatch(/^[\w-]{8}$/);
+    expect(again?.program.lineage).not.toBe(lineage);
+  });
 });

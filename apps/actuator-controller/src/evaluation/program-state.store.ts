@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { differsOnlyInLatestReadings, initialState, type ProgramState } from '@sluice/programs';
 import { REDIS } from '@sluice/redis';
@@ -53,6 +54,13 @@ interface RememberedState {
   state: ProgramState;
 }
 
+interface StateWrite {
+  key: string;
+  state: ProgramState;
+  /** The stored revision the state was loaded at. */
+  revision: number;
+}
+
 /** The saved states of a partition's reading-driven programs, valid for the batch at `nextOffset`. */
 interface PartitionMemory {
   nextOffset: string;
@@ -104,15 +112,28 @@ export class ProgramStateStore {
     const values = await this.redis.mget(
       missing.flatMap(({ key }) => [stateKey(key), revisionKey(key)]),
     );
-    missing.forEach(({ key, program }, index) => {
+    const created: RunnableProgram[] = [];
+    missing.forEach((entry, index) => {
       const value = values[2 * index];
       const stored = value ? (JSON.parse(value) as ProgramState) : undefined;
       // A program deleted and re-created under the same id continues its old state on purpose: its
       // command counter goes on, so its idempotency keys cannot collide with the old program's.
-      const state = stored && stored.program.id === program.id ? stored : initialState(program);
+      const state =
+        stored && stored.program.id === entry.program.id
+          ? stored
+          : initialState(entry.program, randomBytes(6).toString('base64url'));
       this.revisions.set(state, Number(values[2 * index + 1] ?? 0));
-      states.set(key, state);
+      states.set(entry.key, state);
+      if (state !== stored) created.push(entry);
     });
+    // A new state is stored before anything is evaluated from it: a replay after a crash must
+    // find the same lineage, or the commands it re-creates would get other idempotency keys.
+    await this.write(
+      created.map(({ key }) => {
+        const state = states.get(key) as ProgramState;
+        return { key, state, revision: this.revisions.get(state) ?? 0 };
+      }),
+    );
     return states;
   }
 
@@ -133,10 +154,7 @@ export class ProgramStateStore {
     loaded: ReadonlyMap<string, ProgramState>,
     range?: ConsumedRange,
   ): Promise<void> {
-    // No TTL: a deleted program's state (a few hundred bytes) keeps a re-created one's keys unique.
-    const keys: string[] = [];
-    const args: string[] = [];
-    const written: Array<{ key: string; state: ProgramState; revision: number }> = [];
+    const written: StateWrite[] = [];
     for (const entry of programs) {
       const state = states.get(entry.key);
       if (state === undefined) continue;
@@ -152,23 +170,37 @@ export class ProgramStateStore {
         this.revisions.set(state, revision);
         continue;
       }
-      keys.push(stateKey(entry.key), revisionKey(entry.key));
-      args.push(String(revision), JSON.stringify(state));
       written.push({ key: entry.key, state, revision });
     }
-    // one script per batch (not a command per program): the per-command cost dominated at 10k programs
-    if (written.length > 0) {
-      const conflict = Number(
-        await this.redis.eval(SAVE_IF_UNCHANGED, keys.length, ...keys, ...args),
-      );
-      if (conflict > 0) {
-        // the partition's memory holds what this round loaded: the retry must read Redis
-        if (range !== undefined) this.partitions.delete(range.partition);
-        throw new ProgramStateConflictError(written[conflict - 1].key);
-      }
-      for (const { state, revision } of written) this.revisions.set(state, revision + 1);
+    try {
+      await this.write(written);
+    } catch (error) {
+      // the partition's memory holds what this round loaded: the retry must read Redis
+      if (error instanceof ProgramStateConflictError && range !== undefined)
+        this.partitions.delete(range.partition);
+      throw error;
     }
     if (range !== undefined) this.remember(range, programs, states);
+  }
+
+  /**
+   * Writes states over the revisions they were loaded at, in one script per round (not a command
+   * per program: the per-command cost dominated at 10k programs). No TTL: a deleted program's
+   * state (a few hundred bytes) keeps a re-created one's command counter going.
+   */
+  private async write(writes: readonly StateWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const keys: string[] = [];
+    const args: string[] = [];
+    for (const { key, state, revision } of writes) {
+      keys.push(stateKey(key), revisionKey(key));
+      args.push(String(revision), JSON.stringify(state));
+    }
+    const conflict = Number(
+      await this.redis.eval(SAVE_IF_UNCHANGED, keys.length, ...keys, ...args),
+    );
+    if (conflict > 0) throw new ProgramStateConflictError(writes[conflict - 1].key);
+    for (const { state, revision } of writes) this.revisions.set(state, revision + 1);
   }
 
   /** The partition's memory if this batch starts where its last one ended; otherwise it is dropped. */
