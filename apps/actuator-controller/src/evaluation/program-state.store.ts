@@ -112,7 +112,7 @@ export class ProgramStateStore {
     const values = await this.redis.mget(
       missing.flatMap(({ key }) => [stateKey(key), revisionKey(key)]),
     );
-    const created: RunnableProgram[] = [];
+    const created: StateWrite[] = [];
     missing.forEach((entry, index) => {
       const value = values[2 * index];
       const stored = value ? (JSON.parse(value) as ProgramState) : undefined;
@@ -122,18 +122,14 @@ export class ProgramStateStore {
         stored && stored.program.id === entry.program.id
           ? stored
           : initialState(entry.program, randomBytes(6).toString('base64url'));
-      this.revisions.set(state, Number(values[2 * index + 1] ?? 0));
+      const revision = Number(values[2 * index + 1] ?? 0);
+      this.revisions.set(state, revision);
       states.set(entry.key, state);
-      if (state !== stored) created.push(entry);
+      if (state !== stored) created.push({ key: entry.key, state, revision });
     });
     // A new state is stored before anything is evaluated from it: a replay after a crash must
     // find the same lineage, or the commands it re-creates would get other idempotency keys.
-    await this.write(
-      created.map(({ key }) => {
-        const state = states.get(key) as ProgramState;
-        return { key, state, revision: this.revisions.get(state) ?? 0 };
-      }),
-    );
+    await this.write(created);
     return states;
   }
 
