@@ -196,12 +196,10 @@ export async function expireIdleGroups(
   groups: GroupCoordinator,
   cutoffMs: number,
 ): Promise<string[]> {
-  const expired: string[] = [];
-  for (const groupId of offsets.groupsLastCommittedBefore(cutoffMs)) {
-    if (!groups.forgetIfEmptySince(groupId, cutoffMs)) continue;
-    await offsets.expireGroup(groupId);
-    expired.push(groupId);
-  }
+  const expired = offsets
+    .groupsLastCommittedBefore(cutoffMs)
+    .filter((groupId) => groups.forgetIfEmptySince(groupId, cutoffMs));
+  await offsets.expireGroups(expired);
   return expired;
 }
 

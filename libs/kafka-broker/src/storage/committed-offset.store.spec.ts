@@ -88,7 +88,7 @@ describe('committed offset store', () => {
     expect(store.groupsLastCommittedBefore(at(10)).sort()).toEqual(['old']);
     expect(store.groupsLastCommittedBefore(at(51)).sort()).toEqual(['old', 'recent']);
 
-    await store.expireGroup('old');
+    await store.expireGroups(['old']);
     expect(store.fetch('old', 't', 0)).toBeUndefined();
     expect(store.groupIds()).toEqual(['recent']);
     await store.close();

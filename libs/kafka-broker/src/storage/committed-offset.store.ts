@@ -26,12 +26,12 @@ const COMPACT_GROWTH_FACTOR = 4;
 
 /**
  * A commit (`g`: group, `o`: offsets, `t`: when, epoch ms; absent in logs written before expiry
- * existed), a deleted topic (`d`), or a group whose offsets expired (`x`).
+ * existed), a deleted topic (`d`), or groups whose offsets expired (`x`).
  */
 type Line =
   | { g: string; o: Array<[string, number, string, string | null]>; t?: number }
   | { d: string }
-  | { x: string };
+  | { x: string[] };
 
 /**
  * Consumer-group offsets, persisted in `<dataDir>/committed-offsets.log`: one line per commit,
@@ -43,7 +43,7 @@ type Line =
  * fsynced on a timer. fetch() answers from memory and may see a commit before its fsync.
  *
  * Each group's last commit time is kept too, so that the offsets of groups nobody uses any more
- * can expire (`expireGroup`), as Kafka's offsets.retention.minutes has them: a group id per
+ * can expire (`expireGroups`), as Kafka's offsets.retention.minutes has them: a group id per
  * process (a live-stream consumer that starts from the end each time) otherwise accumulates
  * forever on a long-running broker.
  */
@@ -109,9 +109,10 @@ export class CommittedOffsetStore {
     return this.groupIds().filter((group) => (this.lastCommitAt.get(group) ?? 0) < cutoffMs);
   }
 
-  /** Forgets every offset of a group, durably. */
-  async expireGroup(group: string): Promise<void> {
-    const line: Line = { x: group };
+  /** Forgets every offset of these groups, durably, in one append. */
+  async expireGroups(groups: string[]): Promise<void> {
+    if (groups.length === 0) return;
+    const line: Line = { x: groups };
     await this.appendLine(line, () => this.apply(line));
   }
 
@@ -216,8 +217,10 @@ export class CommittedOffsetStore {
 
   private apply(line: Line): void {
     if ('x' in line) {
-      this.groups.delete(line.x);
-      this.lastCommitAt.delete(line.x);
+      for (const group of line.x) {
+        this.groups.delete(group);
+        this.lastCommitAt.delete(group);
+      }
       return;
     }
     if ('d' in line) {
@@ -273,7 +276,9 @@ function decodeLine(raw: Buffer): Line | undefined {
 function isLine(value: unknown): value is Line {
   if (typeof value !== 'object' || value === null) return false;
   const line = value as { g?: unknown; o?: unknown; d?: unknown; x?: unknown; t?: unknown };
-  if (typeof line.d === 'string' || typeof line.x === 'string') return true;
+  if (typeof line.d === 'string') return true;
+  if (line.x !== undefined)
+    return Array.isArray(line.x) && line.x.every((group) => typeof group === 'string');
   return (
     typeof line.g === 'string' &&
     (line.t === undefined || Number.isSafeInteger(line.t)) &&
