@@ -96,6 +96,12 @@ export class BatchConsumer {
    * does nothing once a stop has begun, which is exactly when the last batch's offsets are due.
    */
   private commitToGroup: EachBatchPayload['commitOffsetsIfNecessary'] | undefined;
+  /** `pause()` was called, and no `resumeAtEnd()` since. */
+  private paused = false;
+  /** kafkajs's `run` has returned: only from then on can it pause, resume and seek. */
+  private fetching = false;
+  /** Pauses and resumes in the order they were asked for. */
+  private feedChanges: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -148,7 +154,61 @@ export class BatchConsumer {
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: (payload) => this.processBatch(payload),
     });
+    this.fetching = true;
+    if (this.paused) this.consumer.pause(this.topicList());
     this.lagMonitor.start();
+  }
+
+  /**
+   * Stops fetching until `resumeAtEnd`; the member stays in its group and keeps its partitions.
+   * For a consumer that only wants what arrives while someone listens (the gateway's live feed):
+   * an idle one would otherwise decode every record of its topics for nobody. Callable before
+   * `start`, so a consumer can start paused.
+   */
+  pause(): Promise<void> {
+    return this.changeFeed(() => {
+      this.paused = true;
+      if (this.fetching) this.consumer.pause(this.topicList());
+    });
+  }
+
+  /**
+   * Fetches again, from each partition's end as of this call: what arrived while paused is
+   * skipped. Resolves once the new positions are set, so a record produced after that is
+   * delivered. If the end offsets cannot be read, fetching resumes where it paused (and a warning
+   * is logged): slower to catch up, but nothing arriving from now on is missed.
+   */
+  resumeAtEnd(): Promise<void> {
+    return this.changeFeed(async () => {
+      if (!this.paused) return;
+      this.paused = false;
+      if (!this.fetching) return;
+      const admin = this.kafka.admin();
+      try {
+        await admin.connect();
+        for (const topic of this.options.topics) {
+          for (const { partition, high } of await admin.fetchTopicOffsets(topic))
+            this.consumer.seek({ topic, partition, offset: high });
+        }
+      } catch (error) {
+        this.options.logger?.warn(
+          { err: error, groupId: this.options.groupId },
+          'could not read the end offsets; resuming where the consumer paused',
+        );
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+      this.consumer.resume(this.topicList());
+    });
+  }
+
+  private changeFeed(change: () => void | Promise<void>): Promise<void> {
+    this.feedChanges = this.feedChanges.catch(() => undefined).then(change);
+    return this.feedChanges;
+  }
+
+  private topicList(): Array<{ topic: string }> {
+    return this.options.topics.map((topic) => ({ topic }));
   }
 
   /** Measures this member's lag now (the timer does it every `lagRefreshMs`). */
@@ -187,6 +247,7 @@ export class BatchConsumer {
       return;
     }
     this.running = false;
+    this.fetching = false;
     await this.commits;
     // the in-flight batch, if any, commits its own offsets before kafkajs leaves the group
     await this.consumer.stop();

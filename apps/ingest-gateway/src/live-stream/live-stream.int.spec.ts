@@ -215,6 +215,38 @@ describe('WebSocket /ws live readings', () => {
     expect(text).toMatch(/^sluice_gateway_live_delivery_latency_seconds_count\{[^}]*\} [1-9]/m);
   });
 
+  it('reads the clean topic only while a client is subscribed, and then from its end', async () => {
+    const metricOf = async (pattern: RegExp): Promise<number | undefined> => {
+      const text = await (await fetch(`${gw!.baseUrl}/metrics`)).text();
+      const match = pattern.exec(text);
+      return match ? Number(match[1]) : undefined;
+    };
+    const liveConsumed = async () =>
+      (await metricOf(
+        /^sluice_kafka_consumed_records_total\{[^}]*group="ingest-gateway-live-[^}]*\} (\S+)$/m,
+      )) ?? 0;
+    for (const client of clients.splice(0)) client.ws.terminate();
+    await waitFor(
+      async () => (await metricOf(/^sluice_gateway_live_feed_active\{[^}]*\} (\S+)$/m)) === 0,
+      { message: 'live feed paused once the last subscriber left' },
+    );
+    const consumedBefore = await liveConsumed();
+    // produced while nobody listens: never fetched, not even once someone subscribes
+    for (let value = 100; value < 105; value++) await produceClean('acme', 'quiet', value);
+
+    const client = await open(`?apiKey=${keys.acme}`);
+    client.send({ type: 'subscribe', devices: ['quiet'] });
+    await client.expectFrame((f) => f.type === 'subscribed', 'subscribed');
+    await produceClean('acme', 'quiet', 200);
+    await client.expectFrame(
+      (f) => f.type === 'readings' && f.device === 'quiet',
+      'the reading produced after the subscription',
+    );
+    expect(client.values('quiet')).toEqual([200]);
+    expect((await liveConsumed()) - consumedBefore).toBe(1);
+    expect(await metricOf(/^sluice_gateway_live_feed_active\{[^}]*\} (\S+)$/m)).toBe(1);
+  });
+
   it('closes open sockets with 1001 when the gateway shuts down', async () => {
     const client = await open(`?apiKey=${keys.acme}`);
     await client.expectFrame((f) => f.type === 'authenticated', 'authenticated');

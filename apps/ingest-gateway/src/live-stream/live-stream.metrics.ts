@@ -25,6 +25,11 @@ export const wsSlowClientsClosed = createCounter({
   help: 'WebSocket clients disconnected (1013) after dropping too many consecutive frames',
 });
 
+export const liveFeedActive = createGauge({
+  name: 'sluice_gateway_live_feed_active',
+  help: '1 while the live feed consumes telemetry.clean.v1 (some client is subscribed to a device), else 0',
+});
+
 export const liveRecordsInvalid = createCounter({
   name: 'sluice_gateway_live_records_invalid_total',
   help: 'telemetry.clean.v1 records the live feed could not decode (skipped)',

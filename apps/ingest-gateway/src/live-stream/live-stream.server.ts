@@ -29,7 +29,12 @@ import {
   type LiveClientLimits,
 } from './live-client';
 import { parseClientMessage, type ClientMessage } from './live-stream.protocol';
-import { liveDeliveryLatency, liveRecordsInvalid, wsClients } from './live-stream.metrics';
+import {
+  liveDeliveryLatency,
+  liveFeedActive,
+  liveRecordsInvalid,
+  wsClients,
+} from './live-stream.metrics';
 import { SubscriptionRegistry } from './subscription-registry';
 
 export const LIVE_STREAM_PATH = '/ws';
@@ -42,6 +47,13 @@ const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
  * not an open socket), the protocol is `{"type": ...}` rather than WsAdapter's `{event, data}`,
  * and slow-client handling needs the socket's buffered amount.
  */
+/** The source of readings frames: consumed only while some client is subscribed to a device. */
+export interface ReadingsFeed {
+  /** Starts consuming from the end; resolves once a record produced from now on will be delivered. */
+  resume(): Promise<void>;
+  pause(): Promise<void>;
+}
+
 @Injectable()
 export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(LiveStreamServer.name);
@@ -55,6 +67,10 @@ export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicati
     maxPayload: MAX_CLIENT_MESSAGE_BYTES,
   });
   private httpServer: Server | undefined;
+  private feed: ReadingsFeed | undefined;
+  private feedWanted = false;
+  /** The last pause or resume asked of the feed; a subscription is acknowledged after it. */
+  private feedSettled: Promise<void> = Promise.resolve();
   private pingTimer: NodeJS.Timeout | undefined;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
     void this.handleUpgrade(request, socket, head);
@@ -83,6 +99,16 @@ export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicati
     this.httpServer?.off('upgrade', this.onUpgrade);
     for (const client of this.clients) client.close(CLOSE_GOING_AWAY, 'server shutting down');
     this.wss.close();
+  }
+
+  /**
+   * The feed is paused while no client is subscribed to any device: a gateway replica without
+   * WebSocket clients would otherwise decode the whole clean topic (and make the broker serve it)
+   * for nobody. The first subscription resumes it at the topic's end before it is acknowledged.
+   */
+  attachReadingsFeed(feed: ReadingsFeed): void {
+    this.feed = feed;
+    void this.updateFeed();
   }
 
   /** Fans one telemetry.clean.v1 record out to the subscribers of its device. */
@@ -204,6 +230,7 @@ export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicati
       this.clients.delete(client);
       this.alertSubscribers.delete(client);
       this.subscriptions.remove(client);
+      void this.updateFeed();
       wsClients.dec();
     });
   }
@@ -241,7 +268,7 @@ export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicati
       });
       return;
     }
-    this.onSubscription(client, client.principal, message);
+    await this.onSubscription(client, client.principal, message);
   }
 
   private async onAuth(client: LiveClient, apiKey: string): Promise<void> {
@@ -262,13 +289,14 @@ export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicati
     }
   }
 
-  private onSubscription(
+  private async onSubscription(
     client: LiveClient,
     principal: Principal,
     message: Extract<ClientMessage, { type: 'subscribe' | 'unsubscribe' }>,
-  ): void {
+  ): Promise<void> {
     if (message.type === 'unsubscribe') {
       this.subscriptions.unsubscribe(client, principal.tenant, message.devices);
+      void this.updateFeed();
       client.sendControl({ type: 'subscribed', devices: this.subscriptions.devicesOf(client) });
       return;
     }
@@ -292,7 +320,26 @@ export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicati
       return;
     }
     this.subscriptions.subscribe(client, principal.tenant, message.devices);
+    await this.updateFeed();
     client.sendControl({ type: 'subscribed', devices: this.subscriptions.devicesOf(client) });
+  }
+
+  /** Resumes or pauses the feed when subscriptions appear or all go; resolves once it has. */
+  private updateFeed(): Promise<void> {
+    const wanted = this.subscriptions.hasSubscriptions();
+    const feed = this.feed;
+    if (feed === undefined || wanted === this.feedWanted) return this.feedSettled;
+    this.feedWanted = wanted;
+    this.feedSettled = this.feedSettled
+      .then(() => (wanted ? feed.resume() : feed.pause()))
+      .then(() => liveFeedActive.set(wanted ? 1 : 0))
+      .catch((error: unknown) =>
+        this.logger.warn({
+          msg: `could not ${wanted ? 'resume' : 'pause'} the live feed`,
+          err: error,
+        }),
+      );
+    return this.feedSettled;
   }
 
   private async authenticateForRead(apiKey: string): Promise<Principal> {

@@ -54,6 +54,11 @@ export class SubscriptionRegistry<Client> {
       .sort();
   }
 
+  /** Whether any client is subscribed to any device. */
+  hasSubscriptions(): boolean {
+    return this.byDevice.size > 0;
+  }
+
   countOf(client: Client): number {
     return this.byClient.get(client)?.size ?? 0;
   }
