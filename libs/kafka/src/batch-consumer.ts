@@ -46,9 +46,21 @@ export interface BatchConsumerObserver {
 export interface BatchConsumerOptions {
   groupId: string;
   topics: string[];
-  handler: (batch: ConsumedBatch) => Promise<void>;
+  /** Handles one partition's fetched batch. Exactly one of `handler` and `fetchHandler` is set. */
+  handler?: (batch: ConsumedBatch) => Promise<void>;
+  /**
+   * Handles the batches of every partition one fetch returned, in one call: a handler whose
+   * effects cost a round trip each (a produce, a Redis script) pays it once per fetch instead of
+   * once per partition, and no partition waits for another's round trips to finish first.
+   * Each batch is committed, retried and measured as with `handler`; a failed call retries all
+   * of its batches.
+   */
+  fetchHandler?: (batches: readonly ConsumedBatch[]) => Promise<void>;
   fromBeginning?: boolean;
-  /** Partitions handled in parallel by this member; order within a partition is always kept. */
+  /**
+   * Partitions handled in parallel by this member (default 1); order within a partition is always
+   * kept. With `fetchHandler`: the most partitions one call receives (default 64).
+   */
   partitionsConcurrently?: number;
   logger?: KafkaLogger;
   observer?: BatchConsumerObserver;
@@ -102,11 +114,25 @@ export class BatchConsumer {
   private fetching = false;
   /** Pauses and resumes in the order they were asked for. */
   private feedChanges: Promise<void> = Promise.resolve();
+  /** `handler`, or the collection of a fetch's batches for `fetchHandler`. */
+  private readonly handle: (batch: ConsumedBatch) => Promise<void>;
+  /** Batches handed over in this turn of the event loop, for one `fetchHandler` call. */
+  private fetched: Array<{
+    batch: ConsumedBatch;
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }> = [];
 
   constructor(
     private readonly kafka: Kafka,
     private readonly options: BatchConsumerOptions,
   ) {
+    const { handler, fetchHandler } = options;
+    if (handler && !fetchHandler) this.handle = handler;
+    else if (fetchHandler && !handler)
+      this.handle = (batch) => this.collectFetched(batch, fetchHandler);
+    else
+      throw new Error(`consumer ${options.groupId}: set exactly one of handler and fetchHandler`);
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -125,7 +151,10 @@ export class BatchConsumer {
       intervalMs: options.lagRefreshMs ?? DEFAULT_LAG_REFRESH_MS,
       logger: options.logger,
       onLag: (lags) => {
-        for (const lag of lags) observer?.lagMeasured?.({ groupId, ...lag });
+        // a paused consumer does not mean to read what arrives meanwhile (it resumes at the end):
+        // the records behind its committed offset are not work it owes
+        for (const lag of lags)
+          observer?.lagMeasured?.({ groupId, ...lag, lag: this.paused ? 0 : lag.lag });
       },
       onRevoked: (partitions) => observer?.partitionsRevoked?.({ groupId, partitions }),
     });
@@ -151,7 +180,10 @@ export class BatchConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
+      // kafkajs hands a fetch's batches to its workers in one go: with a worker per partition,
+      // all of them reach processBatch in the same turn and `fetchHandler` gets them together
+      partitionsConsumedConcurrently:
+        this.options.partitionsConcurrently ?? (this.options.fetchHandler ? 64 : 1),
       eachBatch: (payload) => this.processBatch(payload),
     });
     this.fetching = true;
@@ -338,7 +370,7 @@ export class BatchConsumer {
     for (let attempt = 1; ; attempt++) {
       if (!isRunning() || isStale()) return;
       try {
-        await this.options.handler(consumed);
+        await this.handle(consumed);
         break;
       } catch (error) {
         this.options.logger?.error(
@@ -385,6 +417,31 @@ export class BatchConsumer {
       durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
       lag: Math.max(0, Number(BigInt(batch.highWatermark) - lastOffset - 1n)),
     });
+  }
+
+  private collectFetched(
+    batch: ConsumedBatch,
+    fetchHandler: (batches: readonly ConsumedBatch[]) => Promise<void>,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // kafkajs calls eachBatch for every batch of a fetch before any I/O: a macrotask later,
+      // all of them are here
+      if (this.fetched.push({ batch, resolve, reject }) === 1)
+        setImmediate(() => void this.handleFetched(fetchHandler));
+    });
+  }
+
+  private async handleFetched(
+    fetchHandler: (batches: readonly ConsumedBatch[]) => Promise<void>,
+  ): Promise<void> {
+    const fetched = this.fetched;
+    this.fetched = [];
+    try {
+      await fetchHandler(fetched.map(({ batch }) => batch));
+      for (const { resolve } of fetched) resolve();
+    } catch (error) {
+      for (const { reject } of fetched) reject(error);
+    }
   }
 
   private commitInBackground(): Promise<void> {
