@@ -20,11 +20,8 @@ export const transformerEnvSchema = z.object({
   TIMESTAMP_MAX_FUTURE_MS: envInteger({ min: 0, default: 10 * MINUTE_MS }),
   DEVICE_CACHE_TTL_MS: envInteger({ min: 0, default: MINUTE_MS }),
   DEVICE_CACHE_MAX_ENTRIES: envInteger({ min: 1, default: 100_000 }),
-  /**
-   * The most raw partitions one transform call takes: the batches of a fetch are transformed
-   * together and their outputs sent in one produce. Order within a partition is always kept.
-   */
-  TRANSFORMER_CONCURRENCY: envInteger({ min: 1, max: 64, default: 64 }),
+  /** Raw partitions transformed in parallel by this instance (order within one is kept). */
+  TRANSFORMER_CONCURRENCY: envInteger({ min: 1, max: 64, default: 2 }),
   TRANSFORMER_GROUP_ID: z.string().min(1).default('stream-transformer'),
   TOPIC_TELEMETRY_RAW: z.string().min(1).default(Topics.telemetryRaw),
   TOPIC_TELEMETRY_CLEAN: z.string().min(1).default(Topics.telemetryClean),

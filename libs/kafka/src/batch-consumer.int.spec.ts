@@ -128,53 +128,6 @@ describe('kafka lib against the embedded broker', () => {
     expect(delivered).toEqual(['first']);
   });
 
-  it('fetchHandler gets every partition of a fetch in one call, retries them together, then commits', async () => {
-    const { topic, groupId, client, producer } = await topicWithProducer('fetch-handler', 3);
-    const values = Array.from({ length: 30 }, (_, i) => `v-${i}`);
-    await producer.send(
-      topic,
-      values.map((value, i) => ({ key: `k-${i}`, value })),
-    );
-
-    const calls: Array<Array<{ partition: number; values: string[] }>> = [];
-    let failuresLeft = 1;
-    const consumer = new BatchConsumer(client, {
-      groupId,
-      topics: [topic],
-      maxRetryDelayMs: 50,
-      fetchHandler: async (batches) => {
-        calls.push(
-          batches.map((batch) => ({
-            partition: batch.partition,
-            values: batch.messages.map((message) => message.value.toString()),
-          })),
-        );
-        if (failuresLeft-- > 0) throw new Error('dependency down');
-      },
-    });
-    await consumer.start();
-    const handledAfterFailure = () =>
-      calls
-        .slice(1)
-        .flat()
-        .flatMap((batch) => batch.values);
-    await waitFor(() => handledAfterFailure().length >= values.length || undefined, {
-      message: 'every record handled after the failed call',
-    });
-    await consumer.stop();
-    expect(calls[0].map((batch) => batch.partition).sort()).toEqual([0, 1, 2]);
-    expect(handledAfterFailure().sort()).toEqual([...values].sort());
-
-    await producer.send(topic, [{ key: 'k-0', value: 'after' }]);
-    const restarted: string[] = [];
-    const second = collector(client, groupId, topic, restarted);
-    await second.start();
-    await waitFor(() => restarted.length > 0 || undefined, { message: 'the new record' });
-    await second.stop();
-    await producer.disconnect();
-    expect(restarted).toEqual(['after']);
-  });
-
   it('commits after a successful batch, so a restarted member does not see it again', async () => {
     const { topic, groupId, client, producer } = await topicWithProducer('commit', 1);
     await producer.send(topic, [{ key: 'k', value: 'one' }]);

@@ -46,21 +46,9 @@ export interface BatchConsumerObserver {
 export interface BatchConsumerOptions {
   groupId: string;
   topics: string[];
-  /** Handles one partition's fetched batch. Exactly one of `handler` and `fetchHandler` is set. */
-  handler?: (batch: ConsumedBatch) => Promise<void>;
-  /**
-   * Handles the batches of every partition one fetch returned, in one call: a handler whose
-   * effects cost a round trip each (a produce, a Redis script) pays it once per fetch instead of
-   * once per partition, and no partition waits for another's round trips to finish first.
-   * Each batch is committed, retried and measured as with `handler`; a failed call retries all
-   * of its batches.
-   */
-  fetchHandler?: (batches: readonly ConsumedBatch[]) => Promise<void>;
+  handler: (batch: ConsumedBatch) => Promise<void>;
   fromBeginning?: boolean;
-  /**
-   * Partitions handled in parallel by this member (default 1); order within a partition is always
-   * kept. With `fetchHandler`: the most partitions one call receives (default 64).
-   */
+  /** Partitions handled in parallel by this member; order within a partition is always kept. */
   partitionsConcurrently?: number;
   logger?: KafkaLogger;
   observer?: BatchConsumerObserver;
@@ -114,25 +102,11 @@ export class BatchConsumer {
   private fetching = false;
   /** Pauses and resumes in the order they were asked for. */
   private feedChanges: Promise<void> = Promise.resolve();
-  /** `handler`, or the collection of a fetch's batches for `fetchHandler`. */
-  private readonly handle: (batch: ConsumedBatch) => Promise<void>;
-  /** Batches handed over in this turn of the event loop, for one `fetchHandler` call. */
-  private fetched: Array<{
-    batch: ConsumedBatch;
-    resolve: () => void;
-    reject: (error: unknown) => void;
-  }> = [];
 
   constructor(
     private readonly kafka: Kafka,
     private readonly options: BatchConsumerOptions,
   ) {
-    const { handler, fetchHandler } = options;
-    if (handler && !fetchHandler) this.handle = handler;
-    else if (fetchHandler && !handler)
-      this.handle = (batch) => this.collectFetched(batch, fetchHandler);
-    else
-      throw new Error(`consumer ${options.groupId}: set exactly one of handler and fetchHandler`);
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -180,10 +154,7 @@ export class BatchConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      // kafkajs hands a fetch's batches to its workers in one go: with a worker per partition,
-      // all of them reach processBatch in the same turn and `fetchHandler` gets them together
-      partitionsConsumedConcurrently:
-        this.options.partitionsConcurrently ?? (this.options.fetchHandler ? 64 : 1),
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: (payload) => this.processBatch(payload),
     });
     this.fetching = true;
@@ -370,7 +341,7 @@ export class BatchConsumer {
     for (let attempt = 1; ; attempt++) {
       if (!isRunning() || isStale()) return;
       try {
-        await this.handle(consumed);
+        await this.options.handler(consumed);
         break;
       } catch (error) {
         this.options.logger?.error(
@@ -417,31 +388,6 @@ export class BatchConsumer {
       durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
       lag: Math.max(0, Number(BigInt(batch.highWatermark) - lastOffset - 1n)),
     });
-  }
-
-  private collectFetched(
-    batch: ConsumedBatch,
-    fetchHandler: (batches: readonly ConsumedBatch[]) => Promise<void>,
-  ): Promise<void> {
-    return new Promise((resolve, reject) => {
-      // kafkajs calls eachBatch for every batch of a fetch before any I/O: a macrotask later,
-      // all of them are here
-      if (this.fetched.push({ batch, resolve, reject }) === 1)
-        setImmediate(() => void this.handleFetched(fetchHandler));
-    });
-  }
-
-  private async handleFetched(
-    fetchHandler: (batches: readonly ConsumedBatch[]) => Promise<void>,
-  ): Promise<void> {
-    const fetched = this.fetched;
-    this.fetched = [];
-    try {
-      await fetchHandler(fetched.map(({ batch }) => batch));
-      for (const { resolve } of fetched) resolve();
-    } catch (error) {
-      for (const { reject } of fetched) reject(error);
-    }
   }
 
   private commitInBackground(): Promise<void> {

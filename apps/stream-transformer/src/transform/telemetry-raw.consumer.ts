@@ -3,10 +3,7 @@ import { KafkaConsumerHost } from '@sluice/kafka';
 import { TRANSFORMER_CONFIG, type TransformerConfig } from '../stream-transformer.config';
 import { TelemetryTransformService } from './telemetry-transform.service';
 
-/**
- * Consumes telemetry.raw.v1 a fetch at a time (every partition's batch in one call); offsets are
- * committed after the outputs are in Kafka.
- */
+/** Consumes telemetry.raw.v1; offsets are committed after each batch's outputs are in Kafka. */
 @Injectable()
 export class TelemetryRawConsumer implements OnModuleInit {
   constructor(
@@ -20,7 +17,7 @@ export class TelemetryRawConsumer implements OnModuleInit {
       groupId: this.config.TRANSFORMER_GROUP_ID,
       topics: [this.config.TOPIC_TELEMETRY_RAW],
       partitionsConcurrently: this.config.TRANSFORMER_CONCURRENCY,
-      fetchHandler: (batches) => this.transform.handle(batches),
+      handler: (batch) => this.transform.handle(batch),
     });
   }
 }

@@ -80,7 +80,7 @@ describe('telemetry transform service', () => {
     ] as Counter[];
     const before = await Promise.all(counters.map(counterValues));
 
-    await service.handle([batch]);
+    await service.handle(batch);
 
     const [clean, dlq] = sent;
     expect(clean.records).toHaveLength(1);

@@ -20,7 +20,7 @@ import type {
   AnomalyDetectionService,
   ConsumedRange,
 } from '../anomaly-detection/anomaly-detection.service';
-import type { DeviceTagsCache, TagsLookup } from '../enrichment/device-tags.cache';
+import type { DeviceTagsCache } from '../enrichment/device-tags.cache';
 import {
   transformRawRecord,
   type AcceptedReadings,
@@ -34,22 +34,11 @@ export interface TransformTopics {
   dlq: string;
 }
 
-/** One partition's batch, transformed: what it sends where, and the gateway accept times. */
-interface TransformedBatch {
-  batch: ConsumedBatch;
-  outcomes: RawRecordOutcome[];
-  clean: Array<{ value: CleanReadingBatch; key: string; headers: Record<string, string> }>;
-  dlq: OutgoingRecord[];
-  ingestTimes: number[];
-  unknownDevices: number;
-}
-
 /**
- * Turns the raw records of one fetch (a batch per partition) into clean and DLQ records: one clean
- * record per raw record with at least one valid reading, one DLQ record per refused reading or
- * record. All outputs of the fetch go out in ONE producer call; the consumer commits after it
- * resolves, so a crash replays the batches and the clean records' raw position lets consumers drop
- * the duplicates.
+ * Turns one consumed batch of raw records into clean and DLQ records: one clean record per raw
+ * record with at least one valid reading, one DLQ record per refused reading or record. All outputs
+ * of the batch go out in ONE producer call; the consumer commits after it resolves, so a crash
+ * replays the batch and the clean records' raw position lets consumers drop the duplicates.
  */
 export class TelemetryTransformService {
   constructor(
@@ -63,86 +52,34 @@ export class TelemetryTransformService {
     private readonly anomalies?: Pick<AnomalyDetectionService, 'inspect'>,
   ) {}
 
-  async handle(batches: readonly ConsumedBatch[]): Promise<void> {
+  async handle(batch: ConsumedBatch): Promise<void> {
     const stopTimer = this.metrics.batchDuration.startTimer();
     const now = this.clock();
-    const outcomes = batches.map((batch) =>
-      batch.messages.map((message) =>
-        transformRawRecord(
-          { topic: batch.topic, partition: batch.partition, message },
-          this.window,
-          now,
-        ),
+    const results = batch.messages.map((message) => ({
+      message,
+      outcome: transformRawRecord(
+        { topic: batch.topic, partition: batch.partition, message },
+        this.window,
+        now,
       ),
-    );
+    }));
+
     const acceptedDevices: AcceptedReadings[] = [];
-    for (const outcome of outcomes.flat())
-      if (outcome.accepted) acceptedDevices.push(outcome.accepted);
+    for (const { outcome } of results) if (outcome.accepted) acceptedDevices.push(outcome.accepted);
     const tagsByDevice = await this.tags.lookup(acceptedDevices);
-    const transformed = batches.map((batch, index) =>
-      this.outputsOf(batch, outcomes[index], tagsByDevice),
-    );
 
-    // detection flags readings before they are encoded; its state is saved once Kafka has the records
-    const inspections = await Promise.all(
-      transformed.map(({ batch, clean, ingestTimes }) => {
-        let ingestTsOf: Map<CleanReadingBatch, number> | undefined; // only alerts need it
-        return this.anomalies?.inspect(
-          clean.map(({ value }) => value),
-          (value) => {
-            ingestTsOf ??= new Map(clean.map((entry, i) => [entry.value, ingestTimes[i]]));
-            return ingestTsOf.get(value) ?? now;
-          },
-          consumedRange(batch),
-        );
-      }),
-    );
-    const alerts = inspections.flatMap((inspection) => inspection?.alerts ?? []);
-    const alertsTopic = inspections.find((inspection) => inspection)?.alertsTopic;
-    await this.producer.sendBatch([
-      {
-        topic: this.topics.clean,
-        records: transformed.flatMap(({ clean }) =>
-          clean.map(({ value, key, headers }) => ({ key, headers, value: encodeRecord(value) })),
-        ),
-      },
-      { topic: this.topics.dlq, records: transformed.flatMap(({ dlq }) => dlq) },
-      ...(alertsTopic ? [{ topic: alertsTopic, records: alerts }] : []),
-    ]);
-    await Promise.all(inspections.map((inspection) => inspection?.commit()));
-
-    const sentAt = this.clock();
-    for (const { ingestTimes, outcomes: batchOutcomes, unknownDevices } of transformed) {
-      for (const ingestTs of ingestTimes) {
-        this.metrics.ingestToClean.observe(Math.max(0, sentAt - ingestTs) / 1000);
-        observeIngestLatency('clean', ingestTs, sentAt);
-      }
-      this.record(batchOutcomes, unknownDevices);
-    }
-    stopTimer();
-  }
-
-  private outputsOf(
-    batch: ConsumedBatch,
-    outcomes: RawRecordOutcome[],
-    tagsByDevice: ReadonlyMap<string, TagsLookup>,
-  ): TransformedBatch {
-    const out: TransformedBatch = {
-      batch,
-      outcomes,
-      clean: [],
-      dlq: [],
-      ingestTimes: [],
-      unknownDevices: 0,
-    };
-    batch.messages.forEach((message, index) => {
-      const outcome = outcomes[index];
-      for (const rejection of outcome.rejections) out.dlq.push(dlqRecord(message, rejection));
+    const clean: Array<{ value: CleanReadingBatch; key: string; headers: Record<string, string> }> =
+      [];
+    const dlq: OutgoingRecord[] = [];
+    const ingestTimes: number[] = [];
+    let unknownDevices = 0;
+    for (const { message, outcome } of results) {
+      for (const rejection of outcome.rejections) dlq.push(dlqRecord(message, rejection));
       const accepted = outcome.accepted;
-      if (!accepted) return;
+      if (!accepted) continue;
       const key = deviceKey(accepted.tenant, accepted.device);
       const lookup = tagsByDevice.get(key);
-      if (!lookup?.known) out.unknownDevices += 1;
+      if (!lookup?.known) unknownDevices += 1;
       const value: CleanReadingBatch = {
         tenant: accepted.tenant,
         device: accepted.device,
@@ -152,14 +89,48 @@ export class TelemetryTransformService {
         readings: accepted.readings,
       };
       const ingestTs = readIngestTs(message.headers) ?? accepted.receivedAt;
-      out.ingestTimes.push(ingestTs);
-      out.clean.push({
+      ingestTimes.push(ingestTs);
+      clean.push({
         value,
         key: message.key ?? key,
         headers: forwardedHeaders(message, ingestTs),
       });
-    });
-    return out;
+    }
+
+    // detection flags readings before they are encoded; its state is saved once Kafka has the records
+    let ingestTsOf: Map<CleanReadingBatch, number> | undefined; // only alerts need it: built on demand
+    const inspection = await this.anomalies?.inspect(
+      clean.map(({ value }) => value),
+      (value) => {
+        ingestTsOf ??= new Map(clean.map((entry, i) => [entry.value, ingestTimes[i]]));
+        return ingestTsOf.get(value) ?? now;
+      },
+      consumedRange(batch),
+    );
+    await this.producer.sendBatch([
+      {
+        topic: this.topics.clean,
+        records: clean.map(({ value, key, headers }) => ({
+          key,
+          headers,
+          value: encodeRecord(value),
+        })),
+      },
+      { topic: this.topics.dlq, records: dlq },
+      ...(inspection ? [{ topic: inspection.alertsTopic, records: inspection.alerts }] : []),
+    ]);
+    await inspection?.commit();
+
+    const sentAt = this.clock();
+    for (const ingestTs of ingestTimes) {
+      this.metrics.ingestToClean.observe(Math.max(0, sentAt - ingestTs) / 1000);
+      observeIngestLatency('clean', ingestTs, sentAt);
+    }
+    this.record(
+      results.map((r) => r.outcome),
+      unknownDevices,
+    );
+    stopTimer();
   }
 
   /** Counted per batch: a labelled counter increment per record was a visible share of the CPU. */

@@ -31,7 +31,7 @@ export function transformMetrics() {
     }),
     batchDuration: createHistogram({
       name: 'sluice_transformer_batch_processing_seconds',
-      help: 'Time to transform the batches of one fetch (every partition) and produce their outputs',
+      help: 'Time to transform one consumed batch and produce its outputs',
       buckets: [...LATENCY_BUCKETS_SECONDS],
     }),
     ingestToClean: createHistogram({
