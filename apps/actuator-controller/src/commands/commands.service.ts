@@ -9,6 +9,7 @@ import {
 } from '@sluice/contracts';
 import { KafkaProducer } from '@sluice/kafka';
 import type { AlertAction, CommandAction } from '@sluice/programs';
+import DataLoader from 'dataloader';
 import {
   ACTUATOR_CONTROLLER_CONFIG,
   type ActuatorControllerConfig,
@@ -51,11 +52,38 @@ export interface UserCommandInput {
 }
 
 /**
+ * Gathers the calls made in one turn of the event loop into one call of `batch`. The evaluation
+ * batches of one fetch (one per partition) finish evaluating in the same turn, so their commands
+ * share one safety script, one insert statement and one produce instead of one each: at 20k
+ * readings/s the per-partition statements kept PostgreSQL busy for ~1/6 of a core.
+ */
+function perTurn<K, V>(batch: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
+  return new DataLoader(batch, {
+    cache: false,
+    batchScheduleFn: (callback) => setImmediate(callback),
+  });
+}
+
+/**
  * The life of a command: safety verdict, persisted (pending or rejected) with its audit, published
  * through the outbox relay, acknowledged, failed or expired by what the actuator reports.
  */
 @Injectable()
 export class CommandsService {
+  /** Inserted row of each program command, null for a replayed idempotency key. */
+  private readonly programCommands = perTurn<ProgramCommandInput, CommandRow | null>(
+    async (inputs) => {
+      const inserted = new Map(
+        (await this.persistNow(inputs)).map((row) => [row.idempotencyKey, row]),
+      );
+      return inputs.map(({ action }) => inserted.get(action.idempotencyKey) ?? null);
+    },
+  );
+  private readonly newCommands = perTurn<CommandRow, void>(async (rows) => {
+    await this.relay.publishNew(rows);
+    return rows.map(() => undefined);
+  });
+
   constructor(
     private readonly commands: CommandsRepository,
     private readonly relay: CommandOutboxRelay,
@@ -66,11 +94,21 @@ export class CommandsService {
 
   /**
    * Program commands of one evaluation batch: checked and persisted in one transaction (a replayed
-   * idempotency key is skipped). Only the rows actually inserted are returned; hand them to
-   * `publishProgramCommands`. Once this resolved the commands are in the outbox: should publishing
-   * fail, the sweep publishes them.
+   * idempotency key is skipped), together with those of the other batches of the same turn. Only
+   * the rows actually inserted are returned; hand them to `publishProgramCommands`. Once this
+   * resolved the commands are in the outbox: should publishing fail, the sweep publishes them.
    */
-  async persistProgramCommands(
+  async persistProgramCommands(inputs: readonly ProgramCommandInput[]): Promise<CommandRow[]> {
+    const rows = await Promise.all(inputs.map((input) => this.programCommands.load(input)));
+    return [...new Set(rows)].filter((row): row is CommandRow => row !== null);
+  }
+
+  /** Publishes the persisted commands that are due now (the sweep handles the rest). */
+  async publishProgramCommands(rows: readonly CommandRow[]): Promise<void> {
+    await Promise.all(rows.map((row) => this.newCommands.load(row)));
+  }
+
+  private async persistNow(
     inputs: readonly ProgramCommandInput[],
     now = Date.now(),
   ): Promise<CommandRow[]> {
@@ -110,11 +148,6 @@ export class CommandsService {
     const inserted = await this.commands.insert(rows, OUTBOX_GRACE_MS);
     for (const row of inserted) commandsIssued.inc({ issuer: 'program', status: row.status });
     return inserted;
-  }
-
-  /** Publishes the persisted commands that are due now (the sweep handles the rest). */
-  publishProgramCommands(rows: readonly CommandRow[]): Promise<void> {
-    return this.relay.publishNew(rows);
   }
 
   /** Program alerts go straight to alerts.v1: their id is the program's idempotency key. */
