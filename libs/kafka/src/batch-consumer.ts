@@ -186,21 +186,11 @@ export class BatchConsumer {
       if (!this.paused) return;
       this.paused = false;
       if (!this.fetching) return;
-      const admin = this.kafka.admin();
-      try {
-        await admin.connect();
-        for (const topic of this.options.topics) {
-          for (const { partition, high } of await admin.fetchTopicOffsets(topic))
-            this.consumer.seek({ topic, partition, offset: high });
-        }
-      } catch (error) {
-        this.options.logger?.warn(
-          { err: error, groupId: this.options.groupId },
-          'could not read the end offsets; resuming where the consumer paused',
-        );
-      } finally {
-        await admin.disconnect().catch(() => undefined);
-      }
+      const ends = await this.endOffsets(
+        'could not read the end offsets; resuming where the consumer paused',
+      );
+      for (const { topic, partition, high } of ends)
+        this.consumer.seek({ topic, partition, offset: high });
       this.consumer.resume(this.topicList());
     });
   }
@@ -269,18 +259,32 @@ export class BatchConsumer {
   }
 
   private async snapshotStartOffsets(): Promise<void> {
+    const ends = await this.endOffsets(
+      'could not read the start offsets; partitions without a committed offset start at the latest',
+    );
+    for (const { topic, partition, high } of ends)
+      this.startOffsets.set(`${topic}/${partition}`, high);
+  }
+
+  /**
+   * Each partition's end offset in the subscribed topics, from a short-lived admin client; none
+   * (and `failure` logged as a warning) when Kafka could not be asked.
+   */
+  private async endOffsets(
+    failure: string,
+  ): Promise<Array<{ topic: string; partition: number; high: string }>> {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
+      const ends: Array<{ topic: string; partition: number; high: string }> = [];
       for (const topic of this.options.topics) {
         for (const { partition, high } of await admin.fetchTopicOffsets(topic))
-          this.startOffsets.set(`${topic}/${partition}`, high);
+          ends.push({ topic, partition, high });
       }
+      return ends;
     } catch (error) {
-      this.options.logger?.warn(
-        { err: error, groupId: this.options.groupId },
-        'could not read the start offsets; partitions without a committed offset start at the latest',
-      );
+      this.options.logger?.warn({ err: error, groupId: this.options.groupId }, failure);
+      return [];
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
