@@ -1,3 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBroker } from '@sluice/kafka-broker';
+import { createLogger } from '@sluice/logging';
 import { startTestBroker, uniqueName, waitFor, type TestBroker } from '@sluice/testing';
 import { BatchConsumer, type ConsumedBatch } from './batch-consumer';
 import { createKafka } from './kafka-client.factory';
@@ -299,6 +304,47 @@ describe('kafka lib against the embedded broker', () => {
     expect(firstSeen).toEqual([]);
     expect(secondSeen.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `new-${i}`).sort());
   });
+
+  it('stays paused when kafkajs restarts it after a crash, and resumeAtEnd reads only what comes after', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sluice-paused-consumer-'));
+    const logger = createLogger('kafka-broker', 'fatal');
+    let broker = await startBroker({ dataDir, port: 0, logger });
+    const port = broker.port;
+    const client = createKafka({ brokers: [broker.address], clientId: uniqueName('paused') });
+    const topic = uniqueName('paused');
+    await ensureTopics(client, [{ topic, partitions: 2 }]);
+    const producer = new KafkaProducer(client);
+    await producer.connect();
+    const seen: string[] = [];
+    const consumer = collector(client, uniqueName('group'), topic, seen);
+    const crashed = new Promise((resolve) => consumer.onCrash(resolve));
+    void consumer.pause();
+    const assigned = consumer.waitForAssignment();
+    await consumer.start();
+    await assigned;
+    try {
+      // the broker goes away long enough for kafkajs to give up and restart the consumer
+      await broker.stop();
+      await crashed;
+      const rejoined = consumer.waitForAssignment(60_000);
+      broker = await startBroker({ dataDir, port, logger });
+      await rejoined;
+
+      await producer.send(
+        topic,
+        Array.from({ length: 5 }, (_, i) => ({ key: `k-${i}`, value: `while-paused-${i}` })),
+      );
+      await consumer.resumeAtEnd();
+      await producer.send(topic, [{ key: 'k-0', value: 'after' }]);
+      await waitFor(() => seen.includes('after') || undefined, { message: 'the record after' });
+      expect(seen).toEqual(['after']);
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+      await broker.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('fails a send with KafkaOperationError within the bounded time once the broker is gone', async () => {
     const doomed = await startTestBroker();

@@ -137,6 +137,8 @@ export class BatchConsumer {
       this.forgetUnassigned(event.payload.memberAssignment);
       if (this.startOffsets.size > 0)
         void this.pinUncommittedPartitions(event.payload.memberAssignment);
+      // kafkajs restarts a crashed consumer with a new group member that has forgotten the pause
+      if (this.paused && this.fetching) this.consumer.pause(this.topicList());
     });
   }
 
