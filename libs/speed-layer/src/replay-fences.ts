@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { SpeedLayerKeys } from './speed-layer.keys';
 
 /**
  * Deletes every device's replay fence (see `SpeedLayerKeys.fence`). The fences hold offsets of
@@ -13,7 +14,7 @@ import type { Redis } from 'ioredis';
 export async function clearReplayFences(redis: Redis, keyPrefix: string): Promise<number> {
   if (redis.options.keyPrefix)
     throw new Error('clearReplayFences needs a client without keyPrefix');
-  const pattern = `${keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}speed:{*}:fence`;
+  const pattern = `${keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}${SpeedLayerKeys.fence('*', '*')}`;
   let deleted = 0;
   let cursor = '0';
   do {

@@ -80,72 +80,64 @@ export class EvaluationService {
       if (range !== undefined) this.states.remember(range);
       return;
     }
-    const stopTimer = evaluationBatchSeconds.startTimer({ input: 'reading' });
-    const programs = [...involved.values()];
-    await this.mutex.run([...involved.keys()], () =>
-      this.untilSaved('reading', () => this.evaluateRound(programs, inputs, range)),
-    );
-    stopTimer();
-  }
-
-  /** One round over a batch of readings: load the states, evaluate, persist, publish, save. */
-  private async evaluateRound(
-    programs: readonly RunnableProgram[],
-    inputs: ReadonlyArray<{ batch: DeviceReadings; programs: readonly RunnableProgram[] }>,
-    range: ConsumedRange | undefined,
-  ): Promise<void> {
-    const states = await this.states.load(programs, range);
-    const loaded = new Map(states);
-    const changed = new Set<string>();
-    const commands: ProgramCommandInput[] = [];
-    const alerts: AlertAction[] = [];
-    let count = 0;
-    for (const { batch, programs: fed } of inputs) {
-      for (const reading of batch.readings) {
-        const event: ProgramEvent = {
-          type: 'reading',
-          tenant: batch.tenant,
-          device: batch.device,
-          metric: reading.metric,
-          time: reading.time,
-          value: reading.value,
-        };
-        for (const entry of fed) {
-          count++;
-          this.step(entry, states, changed, event, batch.ingestTs, commands, alerts);
+    await this.run('reading', [...involved.values()], range, (step) => {
+      for (const { batch, programs } of inputs) {
+        for (const reading of batch.readings) {
+          const event: ProgramEvent = {
+            type: 'reading',
+            tenant: batch.tenant,
+            device: batch.device,
+            metric: reading.metric,
+            time: reading.time,
+            value: reading.value,
+          };
+          for (const entry of programs) step(entry, event, batch.ingestTs);
         }
       }
-    }
-    evaluations.inc({ input: 'reading' }, count);
-    await this.conclude(commands, alerts, () =>
-      this.states.save(programs, states, changed, loaded, range),
-    );
+    });
   }
 
   /** Lets time pass for programs whose verdict depends on it (`for`, schedules, windows). */
   async tick(programs: readonly RunnableProgram[], now: number): Promise<void> {
     if (programs.length === 0) return;
-    const stopTimer = evaluationBatchSeconds.startTimer({ input: 'tick' });
-    await this.mutex.run(
-      programs.map((entry) => entry.key),
-      () => this.untilSaved('tick', () => this.tickRound(programs, now)),
-    );
-    stopTimer();
+    const tick: ProgramEvent = { type: 'tick', time: now };
+    await this.run('tick', programs, undefined, (step) => {
+      for (const entry of programs) step(entry, tick, undefined);
+    });
   }
 
-  private async tickRound(programs: readonly RunnableProgram[], now: number): Promise<void> {
-    const states = await this.states.load(programs);
-    const loaded = new Map(states);
-    const changed = new Set<string>();
-    const commands: ProgramCommandInput[] = [];
-    const alerts: AlertAction[] = [];
-    const tick: ProgramEvent = { type: 'tick', time: now };
-    for (const entry of programs)
-      this.step(entry, states, changed, tick, undefined, commands, alerts);
-    evaluations.inc({ input: 'tick' }, programs.length);
-    await this.conclude(commands, alerts, () =>
-      this.states.save(programs, states, changed, loaded),
+  /**
+   * Evaluates `programs` under their locks, in rounds (see `untilSaved`): load the states, let
+   * `feed` step each program through its events, persist and publish the commands, save the states.
+   */
+  private async run(
+    input: 'reading' | 'tick',
+    programs: readonly RunnableProgram[],
+    range: ConsumedRange | undefined,
+    feed: (step: (entry: RunnableProgram, event: ProgramEvent, ingestTs?: number) => void) => void,
+  ): Promise<void> {
+    const stopTimer = evaluationBatchSeconds.startTimer({ input });
+    await this.mutex.run(
+      programs.map((entry) => entry.key),
+      () =>
+        this.untilSaved(input, async () => {
+          const states = await this.states.load(programs, range);
+          const loaded = new Map(states);
+          const changed = new Set<string>();
+          const commands: ProgramCommandInput[] = [];
+          const alerts: AlertAction[] = [];
+          let count = 0;
+          feed((entry, event, ingestTs) => {
+            count++;
+            this.step(entry, states, changed, event, ingestTs, commands, alerts);
+          });
+          evaluations.inc({ input }, count);
+          await this.conclude(commands, alerts, () =>
+            this.states.save(programs, states, changed, loaded, range),
+          );
+        }),
     );
+    stopTimer();
   }
 
   /**

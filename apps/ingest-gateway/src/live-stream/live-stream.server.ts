@@ -41,19 +41,20 @@ export const LIVE_STREAM_PATH = '/ws';
 const AUTH_TIMEOUT_MS = 10_000;
 const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 
+/** The source of readings frames: consumed only while some client is subscribed to a device. */
+export interface ReadingsFeed {
+  /** Starts consuming from the end; resolves once a record produced from now on will be delivered. */
+  resume(): Promise<void>;
+  /** Pauses and resumes are carried out in the order they are asked for. */
+  pause(): Promise<void>;
+}
+
 /**
  * The WebSocket hub at /ws, on the gateway's own HTTP server. It uses `ws` directly rather than
  * Nest's WsAdapter: authentication has to happen at the handshake (so a bad key gets an HTTP 401,
  * not an open socket), the protocol is `{"type": ...}` rather than WsAdapter's `{event, data}`,
  * and slow-client handling needs the socket's buffered amount.
  */
-/** The source of readings frames: consumed only while some client is subscribed to a device. */
-export interface ReadingsFeed {
-  /** Starts consuming from the end; resolves once a record produced from now on will be delivered. */
-  resume(): Promise<void>;
-  pause(): Promise<void>;
-}
-
 @Injectable()
 export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(LiveStreamServer.name);
@@ -69,7 +70,7 @@ export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicati
   private httpServer: Server | undefined;
   private feed: ReadingsFeed | undefined;
   private feedWanted = false;
-  /** The last pause or resume asked of the feed; a subscription is acknowledged after it. */
+  /** The last pause or resume asked of the feed; a subscription is acknowledged once it is done. */
   private feedSettled: Promise<void> = Promise.resolve();
   private pingTimer: NodeJS.Timeout | undefined;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
@@ -330,8 +331,8 @@ export class LiveStreamServer implements OnApplicationBootstrap, BeforeApplicati
     const feed = this.feed;
     if (feed === undefined || wanted === this.feedWanted) return this.feedSettled;
     this.feedWanted = wanted;
-    this.feedSettled = this.feedSettled
-      .then(() => (wanted ? feed.resume() : feed.pause()))
+    // the feed orders its pauses and resumes itself; this is the one later subscriptions wait for
+    this.feedSettled = (wanted ? feed.resume() : feed.pause())
       .then(() => liveFeedActive.set(wanted ? 1 : 0))
       .catch((error: unknown) =>
         this.logger.warn({

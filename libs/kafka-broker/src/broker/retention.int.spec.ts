@@ -11,7 +11,8 @@ describe('embedded broker: retention', () => {
   let admin: Admin;
 
   beforeAll(async () => {
-    tb = await startTestBroker({ retentionCheckIntervalMs: 100 });
+    // segments and committed offsets are both checked on the retention timer
+    tb = await startTestBroker({ retentionCheckIntervalMs: 100, offsetsRetentionMs: 1_000 });
     admin = tb.kafka('retention').admin();
     await admin.connect();
   });
@@ -83,22 +84,6 @@ describe('embedded broker: retention', () => {
     expect(atStart.errorCode).toBe(0);
     expect(Number(atStart.messages[0].offset)).toBe(low);
     raw.destroy();
-  });
-});
-
-describe('embedded broker: committed offsets of idle groups expire', () => {
-  let tb: TestBroker;
-  let admin: Admin;
-
-  beforeAll(async () => {
-    tb = await startTestBroker({ retentionCheckIntervalMs: 100, offsetsRetentionMs: 1_000 });
-    admin = tb.kafka('offsets-retention').admin();
-    await admin.connect();
-  });
-
-  afterAll(async () => {
-    await admin.disconnect();
-    await tb.destroy();
   });
 
   it('expires a group without members a retention period after its last commit, and keeps one with members', async () => {

@@ -320,7 +320,6 @@ export class GroupCoordinator {
     }));
   }
 
-  /** Answers every parked request (the coordinator is going away) and clears all timers. */
   /**
    * Forgets a group that has had no members since before `emptyBeforeMs` (its offsets expire); it
    * no longer shows in ListGroups. A group this coordinator has not seen counts as empty since the
@@ -336,6 +335,7 @@ export class GroupCoordinator {
     return true;
   }
 
+  /** Answers every parked request (the coordinator is going away) and clears all timers. */
   shutdown(): void {
     for (const group of this.groups.values()) {
       this.clearTimer(group.rebalanceTimer);
